@@ -1,0 +1,304 @@
+"""Parsing landed envelopes into the unified cleaned tables, one parser module per platform.
+
+Everything runs in DuckDB SQL over `raw.envelopes`: each platform module gives the typed
+struct of its response body (parsed once with `from_json`) and the expressions that map its
+fields to the unified columns. What cannot be used goes to `clean.quarantine` with a reason a
+person can act on; post records always reconcile: read = clean + duplicates + quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from types import ModuleType
+
+import duckdb
+
+from gsm_platform.parsing import facebook, instagram, tiktok, x, youtube
+
+PARSERS: dict[str, ModuleType] = {m.PLATFORM: m for m in (facebook, instagram, x, youtube, tiktok)}
+KINDS = ("posts", "profile")
+COUNTS = ("likes", "comments", "shares", "quotes", "views")
+WIB_OFFSET_US = 7 * 3600 * 1_000_000
+
+
+def wib(ts_text: str) -> str:
+    """SQL: an ISO-8601 text with any offset -> naive Asia/Jakarta TIMESTAMP (NULL if unparseable)."""
+    return f"make_timestamp(epoch_us(try_cast({ts_text} AS TIMESTAMPTZ)) + {WIB_OFFSET_US})"
+
+
+def _one_line(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def clean_window(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
+    """(Re)build the cleaned rows of envelopes fetched in [start, end) (WIB dates), plus the
+    envelopes whose fetch time cannot be read (they belong to no day, so every run
+    re-quarantines them). Returns reconciliation counts per platform for the window."""
+    window = f"(fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}')"
+    conn.execute("BEGIN")
+    try:
+        for table in ("clean.post_snapshots", "clean.follower_snapshots"):
+            conn.execute(f"DELETE FROM {table} WHERE {window}")
+        for table in ("clean.quarantine", "clean.reconciliation"):
+            conn.execute(f"DELETE FROM {table} WHERE {window} OR fetch_date IS NULL")
+        _envelope_checks(conn, window)
+        _create_candidates(conn)
+        for platform, parser in PARSERS.items():
+            _parse_platform(conn, platform, parser)
+        _dedupe_posts(conn)
+        _reconcile(conn)
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    return reconciliation(conn, f"{window} OR fetch_date IS NULL")
+
+
+def reconciliation(conn: duckdb.DuckDBPyConnection, where: str = "true") -> dict[str, dict[str, int]]:
+    rows = conn.execute(
+        f"""SELECT coalesce(platform, '(unreadable)'), sum(raw_records), sum(clean), sum(duplicates), sum(quarantined)
+            FROM clean.reconciliation WHERE {where} GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    return {
+        r[0]: {"raw_records": int(r[1]), "clean": int(r[2]), "duplicates": int(r[3]), "quarantined": int(r[4])}
+        for r in rows
+    }
+
+
+def _envelope_checks(conn: duckdb.DuckDBPyConnection, window: str) -> None:
+    """Envelope-level damage: not JSON, missing or unknown header fields, no body."""
+    names = ", ".join(PARSERS)
+    platforms = ", ".join(f"'{p}'" for p in PARSERS)
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE envelope_status AS
+        SELECT source_file, source_line, platform, kind, account_id, fetched_at, fetch_date,
+          CASE
+            WHEN NOT json_valid(text) THEN 'line is not valid JSON (truncated or corrupt file)'
+            WHEN json_type(text) <> 'OBJECT' THEN 'envelope is not a JSON object'
+            WHEN platform IS NULL THEN 'envelope has no "platform" (expected one of {names})'
+            WHEN platform NOT IN ({platforms}) THEN 'unknown platform "' || platform || '" (expected one of {names})'
+            WHEN kind IS NULL THEN 'envelope has no "kind" (expected posts or profile)'
+            WHEN kind NOT IN ('posts', 'profile') THEN 'unknown kind "' || kind || '" (expected posts or profile)'
+            WHEN account_id IS NULL THEN 'envelope has no "account_id"'
+            WHEN json_extract_string(text, '$.fetched_at') IS NULL THEN 'envelope has no "fetched_at"'
+            WHEN fetched_at IS NULL THEN 'fetched_at "' || json_extract_string(text, '$.fetched_at')
+                                         || '" is not an ISO-8601 time with an offset'
+            WHEN json_extract(text, '$.response') IS NULL THEN 'envelope has no "response" body'
+          END AS reason
+        FROM raw.envelopes WHERE {window} OR fetch_date IS NULL
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO clean.quarantine
+        SELECT s.source_file, s.source_line, NULL, s.platform, s.kind, s.account_id, s.fetch_date, s.reason,
+               e.text, CASE WHEN s.kind = 'profile' THEN 'profile' ELSE 'envelope' END
+        FROM envelope_status s JOIN raw.envelopes e USING (source_file, source_line)
+        WHERE s.reason IS NOT NULL
+        """
+    )
+
+
+def _create_candidates(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE post_candidates (
+          source_file VARCHAR, source_line INTEGER, source_position INTEGER, platform VARCHAR,
+          account_id VARCHAR, fetched_at TIMESTAMP, fetch_date DATE, post_id VARCHAR,
+          published_at TIMESTAMP, media_kind VARCHAR, likes BIGINT, comments BIGINT, shares BIGINT,
+          quotes BIGINT, views BIGINT, hidden BOOLEAN)
+        """
+    )
+
+
+def _parse_platform(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
+    envelope_type = json.dumps({"response": _one_line(parser.RESPONSE_TYPE)})
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT e.source_file, e.source_line, e.kind, e.account_id, e.fetched_at, e.fetch_date,
+               from_json(e.text, '{envelope_type}').response AS r
+        FROM raw.envelopes e JOIN envelope_status s USING (source_file, source_line)
+        WHERE s.reason IS NULL AND e.platform = '{platform}'
+        """
+    )
+    _quarantine_bodies(conn, platform, parser)
+    _parse_followers(conn, platform, parser)
+    _parse_posts(conn, platform, parser)
+
+
+def _quarantine_bodies(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
+    """Whole bodies that carry no data: an API error body, a posts body without its list."""
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE bad_bodies AS
+        SELECT source_file, source_line, kind, account_id, fetch_date,
+          CASE WHEN ({parser.ERROR}) IS NOT NULL
+                 THEN 'API error body landed instead of data (' || ({parser.ERROR}) || ')'
+               WHEN kind = 'posts' AND ({parser.POSTS_LIST}) IS NULL
+                 THEN 'posts body has no list of posts where {platform} puts them'
+          END AS reason
+        FROM parsed
+        """
+    )
+    conn.execute("DELETE FROM bad_bodies WHERE reason IS NULL")
+    conn.execute(
+        f"""
+        INSERT INTO clean.quarantine
+        SELECT b.source_file, b.source_line, NULL, '{platform}', b.kind, b.account_id, b.fetch_date, b.reason, e.text,
+               CASE WHEN b.kind = 'profile' THEN 'profile' ELSE 'envelope' END
+        FROM bad_bodies b JOIN raw.envelopes e USING (source_file, source_line)
+        """
+    )
+    conn.execute("DELETE FROM parsed WHERE (source_file, source_line) IN (SELECT source_file, source_line FROM bad_bodies)")
+
+
+def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
+    """Follower snapshots: profile bodies, and followers_count inside instagram business_discovery posts."""
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE follower_candidates AS
+        SELECT source_file, source_line, kind, account_id, fetched_at, fetch_date,
+               ({parser.FOLLOWERS}) AS followers_text,
+               try_cast(({parser.FOLLOWERS}) AS BIGINT) AS followers,
+               CASE WHEN kind = 'profile' THEN 'profile' ELSE 'business_discovery' END AS origin,
+               EXISTS (SELECT 1 FROM registry.accounts a
+                       WHERE a.platform = '{platform}' AND a.account_id = parsed.account_id) AS registered
+        FROM parsed WHERE kind = 'profile' OR ({parser.FOLLOWERS}) IS NOT NULL
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT INTO clean.quarantine
+        SELECT f.source_file, f.source_line, NULL, '{platform}', f.kind, f.account_id, f.fetch_date,
+          CASE WHEN f.followers_text IS NULL THEN 'profile has no follower count ({parser.FOLLOWERS_FIELD})'
+               WHEN f.followers IS NULL OR f.followers < 0
+                 THEN 'follower count ({parser.FOLLOWERS_FIELD}) "' || f.followers_text || '" is not a non-negative whole number'
+               ELSE '{platform} account_id "' || f.account_id || '" is not in the registry' END,
+          e.text, 'profile'
+        FROM follower_candidates f JOIN raw.envelopes e USING (source_file, source_line)
+        WHERE f.origin = 'profile' AND (f.followers IS NULL OR f.followers < 0 OR NOT f.registered)
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT INTO clean.follower_snapshots
+        SELECT '{platform}', account_id, fetched_at, fetch_date, followers, origin, source_file, source_line
+        FROM follower_candidates WHERE followers >= 0 AND registered
+        """
+    )
+
+
+def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE platform_posts AS
+        SELECT source_file, source_line, pos::INTEGER AS source_position, account_id, fetched_at, fetch_date,
+               {_one_line(parser.POST_FIELDS)},
+               EXISTS (SELECT 1 FROM registry.accounts a
+                       WHERE a.platform = '{platform}' AND a.account_id = q.account_id) AS registered
+        FROM (SELECT source_file, source_line, account_id, fetched_at, fetch_date, r,
+                     unnest({parser.POSTS_LIST}) AS p,
+                     generate_subscripts({parser.POSTS_LIST}, 1) - 1 AS pos
+              FROM parsed WHERE kind = 'posts') q
+        """
+    )
+    conn.execute(f"ALTER TABLE platform_posts ADD COLUMN published_at TIMESTAMP")
+    conn.execute(f"UPDATE platform_posts SET published_at = {wib('published_text')}")
+    fields = parser.FIELDS
+    checks = [
+        "WHEN post_id IS NULL THEN 'post has no id'",
+        f"WHEN published_text IS NULL THEN 'post has no publication time ({fields['published']})'",
+        f"WHEN published_at IS NULL THEN 'publication time ({fields['published']}) \"' || published_text || '\" cannot be parsed'",
+    ]
+    for count in COUNTS:
+        if count not in fields:
+            continue
+        col = f"{count}_text"
+        if count in parser.REQUIRED_COUNTS:
+            checks.append(f"WHEN {col} IS NULL THEN 'count {fields[count]} is missing'")
+        checks.append(
+            f"WHEN {col} IS NOT NULL AND (try_cast({col} AS BIGINT) IS NULL OR try_cast({col} AS BIGINT) < 0) "
+            f"THEN 'count {fields[count]} \"' || {col} || '\" is not a non-negative whole number'"
+        )
+    checks.append(
+        "WHEN published_at > fetched_at THEN 'publication time ' || strftime(published_at, '%Y-%m-%d %H:%M') "
+        "|| ' WIB is after the fetch time ' || strftime(fetched_at, '%Y-%m-%d %H:%M') || ' WIB'"
+    )
+    checks.append(f"WHEN NOT registered THEN '{platform} account_id \"' || account_id || '\" is not in the registry'")
+    conn.execute(f"ALTER TABLE platform_posts ADD COLUMN reason VARCHAR")
+    conn.execute(f"UPDATE platform_posts SET reason = CASE {' '.join(checks)} END")
+    raw_post = parser.RAW_POST.replace("pos", "p.source_position")
+    conn.execute(
+        f"""
+        INSERT INTO clean.quarantine
+        SELECT p.source_file, p.source_line, p.source_position, '{platform}', 'posts', p.account_id, p.fetch_date,
+               p.reason, {_one_line(raw_post)}, 'post'
+        FROM platform_posts p JOIN raw.envelopes e USING (source_file, source_line)
+        WHERE p.reason IS NOT NULL
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT INTO post_candidates
+        SELECT source_file, source_line, source_position, '{platform}', account_id, fetched_at, fetch_date,
+               post_id, published_at, media_kind,
+               try_cast(likes_text AS BIGINT), try_cast(comments_text AS BIGINT), try_cast(shares_text AS BIGINT),
+               try_cast(quotes_text AS BIGINT), try_cast(views_text AS BIGINT), hidden
+        FROM platform_posts WHERE reason IS NULL
+        """
+    )
+
+
+def _dedupe_posts(conn: duckdb.DuckDBPyConnection) -> None:
+    """Identical snapshots (same post, fetch time and values) count once; the first by
+    (file, line, position) is kept so re-runs keep the same row."""
+    conn.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE post_ranked AS
+        SELECT *, row_number() OVER (
+            PARTITION BY platform, account_id, post_id, fetched_at, published_at, media_kind,
+                         likes, comments, shares, quotes, views, hidden
+            ORDER BY source_file, source_line, source_position) AS copy_number
+        FROM post_candidates
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO clean.post_snapshots
+        SELECT platform, account_id, post_id, published_at, fetched_at, fetch_date, media_kind,
+               likes, comments, shares, quotes,
+               CASE WHEN hidden THEN NULL
+                    ELSE coalesce(likes, 0) + coalesce(comments, 0) + coalesce(shares, 0) + coalesce(quotes, 0) END,
+               hidden, views, source_file, source_line, source_position
+        FROM post_ranked WHERE copy_number = 1
+        ORDER BY platform, account_id, post_id, fetched_at, source_file, source_line, source_position
+        """
+    )
+
+
+def _reconcile(conn: duckdb.DuckDBPyConnection) -> None:
+    """Post records read = clean + duplicates + quarantined, per fetch day and platform. A posts
+    envelope that cannot be read at all counts as one record (its posts cannot be counted)."""
+    conn.execute(
+        """
+        INSERT INTO clean.reconciliation
+        SELECT fetch_date, platform,
+               count(*) AS raw_records,
+               count(*) FILTER (WHERE outcome = 'clean'),
+               count(*) FILTER (WHERE outcome = 'duplicate'),
+               count(*) FILTER (WHERE outcome = 'quarantined')
+        FROM (
+          SELECT fetch_date, platform, CASE WHEN copy_number = 1 THEN 'clean' ELSE 'duplicate' END AS outcome
+          FROM post_ranked
+          UNION ALL
+          SELECT fetch_date, platform, 'quarantined' FROM clean.quarantine q
+          WHERE record_kind IN ('post', 'envelope')
+            AND EXISTS (SELECT 1 FROM envelope_status s
+                        WHERE s.source_file = q.source_file AND s.source_line = q.source_line)
+        )
+        GROUP BY ALL
+        """
+    )

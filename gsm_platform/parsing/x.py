@@ -1,0 +1,42 @@
+"""X API v2 user tweets (with media expansions) and user profile -> unified schema."""
+
+PLATFORM = "x"
+RESPONSE_TYPE = """STRUCT(
+  data JSON,
+  includes STRUCT(media STRUCT(media_key VARCHAR, "type" VARCHAR, public_metrics STRUCT(view_count VARCHAR))[]),
+  errors STRUCT(message VARCHAR, title VARCHAR, detail VARCHAR)[],
+  title VARCHAR, detail VARCHAR, status VARCHAR)"""
+# `data` is a list of tweets in a posts body and an object in a profile body: typed per kind.
+TWEETS_TYPE = """STRUCT(id VARCHAR, created_at VARCHAR, attachments STRUCT(media_keys VARCHAR[]),
+  public_metrics STRUCT(retweet_count VARCHAR, reply_count VARCHAR, like_count VARCHAR, quote_count VARCHAR))[]"""
+USER_TYPE = """STRUCT(id VARCHAR, public_metrics STRUCT(followers_count VARCHAR))"""
+
+FIELDS = {
+    "published": "created_at",
+    "likes": "public_metrics.like_count",
+    "comments": "public_metrics.reply_count",
+    "shares": "public_metrics.retweet_count",
+    "quotes": "public_metrics.quote_count",
+    "views": "includes.media[].public_metrics.view_count",
+}
+REQUIRED_COUNTS = ("likes", "comments", "shares", "quotes")
+
+# an error body has no data: {"errors": [...]} or {"title": ..., "status": 401}
+ERROR = """CASE WHEN r.data IS NULL AND (r.errors IS NOT NULL OR r.title IS NOT NULL)
+  THEN coalesce(r.errors[1].title || ': ' || r.errors[1].detail, r.errors[1].message, r.title || ': ' || coalesce(r.detail, ''), 'error') END"""
+POSTS_LIST = f"try_cast(r.data AS {TWEETS_TYPE})"
+RAW_POST = "json_extract(text, '$.response.data[' || pos || ']')"
+
+# the first attached media decides the kind; its view_count (videos) is the post's views
+_FIRST_MEDIA = "list_filter(r.includes.media, lambda m: m.media_key = p.attachments.media_keys[1])[1]"
+POST_FIELDS = f"""
+  p.id AS post_id, p.created_at AS published_text,
+  CASE WHEN {_FIRST_MEDIA}."type" = 'photo' THEN 'image'
+       WHEN {_FIRST_MEDIA}."type" IN ('video', 'animated_gif') THEN 'video' ELSE 'text' END AS media_kind,
+  p.public_metrics.like_count AS likes_text, p.public_metrics.reply_count AS comments_text,
+  p.public_metrics.retweet_count AS shares_text, p.public_metrics.quote_count AS quotes_text,
+  CASE WHEN {_FIRST_MEDIA}."type" IN ('video', 'animated_gif') THEN {_FIRST_MEDIA}.public_metrics.view_count END AS views_text,
+  false AS hidden"""
+
+FOLLOWERS = f"try_cast(r.data AS {USER_TYPE}).public_metrics.followers_count"
+FOLLOWERS_FIELD = "data.public_metrics.followers_count"

@@ -1,0 +1,81 @@
+"""The DuckDB warehouse: one file under GSM_HOME, the tables of docs/warehouse.md.
+
+DuckDB allows one writer per file, so every asset that writes here runs in the
+`warehouse` concurrency pool (limit 1) and opens its own short-lived connection.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import duckdb
+
+from gsm_platform.paths import warehouse_path
+
+WAREHOUSE_POOL = "warehouse"
+DEFAULT_MEMORY_LIMIT = "8GB"
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS registry;
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS clean;
+CREATE TABLE IF NOT EXISTS clean.landed_files (
+    path VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL, source VARCHAR NOT NULL,
+    original_path VARCHAR, landed_at TIMESTAMP NOT NULL, envelopes INTEGER);
+CREATE TABLE IF NOT EXISTS raw.envelopes (
+    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, platform VARCHAR, kind VARCHAR,
+    account_id VARCHAR, fetched_at TIMESTAMP, fetch_date DATE, text VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS clean.post_snapshots (
+    platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, post_id VARCHAR NOT NULL,
+    published_at TIMESTAMP NOT NULL, fetched_at TIMESTAMP NOT NULL, fetch_date DATE NOT NULL,
+    media_kind VARCHAR NOT NULL, likes BIGINT, comments BIGINT, shares BIGINT, quotes BIGINT,
+    interactions BIGINT, interactions_hidden BOOLEAN NOT NULL, views BIGINT,
+    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS clean.follower_snapshots (
+    platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, fetched_at TIMESTAMP NOT NULL,
+    fetch_date DATE NOT NULL, followers BIGINT NOT NULL, origin VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS clean.quarantine (
+    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER,
+    platform VARCHAR, kind VARCHAR, account_id VARCHAR, fetch_date DATE, reason VARCHAR NOT NULL,
+    raw VARCHAR, record_kind VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS clean.reconciliation (
+    fetch_date DATE, platform VARCHAR, raw_records BIGINT, clean BIGINT, duplicates BIGINT, quarantined BIGINT);
+"""
+
+
+def memory_limit() -> str:
+    return os.environ.get("GSM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path) if path else warehouse_path()
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
+    spill = path.parent / "duckdb_tmp"
+    conn.execute(f"SET temp_directory = '{spill}'")
+    conn.execute(DDL)
+    return conn
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB file of this GSM_HOME (empty path = GSM_HOME/warehouse.duckdb)."""
+
+    path: str = ""
+
+    def resolved_path(self) -> Path:
+        return Path(self.path) if self.path else warehouse_path()
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = connect(self.resolved_path(), read_only=read_only)
+        try:
+            yield conn
+        finally:
+            conn.close()
