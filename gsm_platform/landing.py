@@ -145,3 +145,23 @@ def index_envelopes(conn: duckdb.DuckDBPyConnection, home: Path, files: Iterable
         conn.unregister("envelope_batch")
         total += len(batch)
     return total
+
+
+def register_landed(conn: duckdb.DuckDBPyConnection, home: Path, paths: Iterable[Path], source: str) -> list[LandedFile]:
+    """Record files a source wrote straight into the landing folder (the api pulls)."""
+    known = {row[0] for row in conn.execute("SELECT path FROM clean.landed_files").fetchall()}
+    new: list[LandedFile] = []
+    for p in sorted(paths):
+        rel = p.resolve().relative_to(home).as_posix()
+        if rel in known:
+            continue
+        os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        new.append(LandedFile(rel, file_sha256(p), p.stat().st_size, str(p)))
+    if new:
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        frame = pd.DataFrame(
+            {"path": [f.path for f in new], "sha256": [f.sha256 for f in new], "bytes": [f.bytes for f in new],
+             "source": source, "original_path": [f.original_path for f in new], "landed_at": now}
+        )
+        conn.execute("INSERT INTO clean.landed_files SELECT path, sha256, bytes, source, original_path, landed_at, NULL FROM frame")
+    return new

@@ -1,0 +1,43 @@
+# gsm-platform: the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GSM_HOME ?= $(CURDIR)/.gsm
+EDITION ?= 2025
+SCALE ?= award
+
+.PHONY: install demo test ui bench validate clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gsm generate --scale quick --out $(GSM_HOME)/sources/demo
+	$(BIN)/gsm materialize --edition $(EDITION) --source demo
+	$(BIN)/gsm rankings --edition $(EDITION) --nominees
+	@echo
+	@echo "Open the Dagster UI on this state: make ui   (then http://127.0.0.1:3000)"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+ui: $(STAMP)
+	DAGSTER_HOME=$(GSM_HOME)/dagster $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+validate: $(STAMP)
+	DAGSTER_HOME=$(GSM_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
+
+bench: $(STAMP)
+	$(BIN)/python -m gsm_platform.bench --scale $(SCALE)
+
+clean:
+	rm -rf $(GSM_HOME) dbt_project/target dbt_project/logs

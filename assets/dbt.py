@@ -1,0 +1,76 @@
+"""The dbt award-metric models (dbt-duckdb) as Dagster assets, built per edition.
+
+The dbt project is loaded by a cached factory at definitions time, never at import, and its
+manifest is prepared there (`dbt parse`) when missing. One translator holds every naming
+decision: asset keys are [layer, model], groups are the layers."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from typing import Any, Mapping
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from assets.partitions import editions
+from gsm_platform.paths import DBT_PROJECT_DIR, warehouse_path
+from gsm_platform.warehouse import WAREHOUSE_POOL
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+class GsmDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key
+        layer = next((p for p in dbt_resource_props["fqn"] if p in LAYERS), "dbt")
+        return dg.AssetKey([layer, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return next((p for p in dbt_resource_props["fqn"] if p in LAYERS), "dbt")
+
+    def get_partition_mapping(self, dbt_resource_props, dbt_parent_resource_props):
+        # an edition needs every fetch day of the cleaned tables
+        if dbt_parent_resource_props.get("resource_type") == "source":
+            return dg.AllPartitionMapping()
+        return None
+
+
+def dbt_env() -> None:
+    """dbt's profile reads the warehouse path from the environment."""
+    os.environ.setdefault("GSM_WAREHOUSE", str(warehouse_path()))
+
+
+@cache
+def dbt_project() -> DbtProject:
+    dbt_env()
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    if not project.manifest_path.exists():
+        DbtCliResource(project_dir=project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return project
+
+
+@cache
+def build_dbt_assets() -> dg.AssetsDefinition:
+    project = dbt_project()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=GsmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        partitions_def=editions,
+        pool=WAREHOUSE_POOL,
+        name="award_metrics",
+    )
+    def award_metrics(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """Builds (models + tests) the selected models for one edition."""
+        dbt_vars = {"edition_id": context.partition_key}
+        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+    return award_metrics
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR))

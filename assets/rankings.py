@@ -1,0 +1,45 @@
+"""The final rankings asset, per edition: the nominees the jury receives."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.partitions import editions
+from gsm_platform.paths import gsm_home
+from gsm_platform.rankings import nominees_markdown, ranking_rows, to_csv, to_json
+from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
+
+RANKINGS_KEY = dg.AssetKey("rankings")
+UPSTREAM = [dg.AssetKey(["marts", "rankings"]), dg.AssetKey(["marts", "score_components"])]
+
+
+@dg.asset(key=RANKINGS_KEY, deps=UPSTREAM, partitions_def=editions, group_name="award", kinds={"duckdb"},
+          pool=WAREHOUSE_POOL)
+def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Exports the edition's rankings (JSON and CSV under GSM_HOME/exports/<edition>/) and shows
+    the nominees, with the methodology version and the hashes of the files that made them."""
+    edition = context.partition_key
+    with warehouse.connect() as conn:
+        rows = ranking_rows(conn, edition)
+        files = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())
+    if not rows:
+        raise dg.Failure(f"edition {edition} has no rankings rows: no institution of its clusters has a post in the window")
+    out = gsm_home() / "exports" / edition
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rankings.json").write_text(to_json(rows) + "\n", encoding="utf-8")
+    (out / "rankings.csv").write_text(to_csv(rows), encoding="utf-8")
+    clusters = sorted({r["cluster"] for r in rows})
+    return dg.MaterializeResult(
+        metadata={
+            "nominees": dg.MetadataValue.md(nominees_markdown(rows)),
+            "rows": len(rows),
+            "institutions_ranked": len({r["institution_id"] for r in rows}),
+            "nominees_count": sum(r["nominee"] for r in rows),
+            "clusters": ", ".join(clusters),
+            "methodology_version": rows[0]["methodology_version"],
+            "registry_sha256": files.get("registry", ""),
+            "editions_sha256": files.get("editions", ""),
+            "methodology_sha256": files.get("methodology", ""),
+            "export": dg.MetadataValue.path(str(out / "rankings.json")),
+        }
+    )

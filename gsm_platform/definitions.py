@@ -1,0 +1,22 @@
+"""The Dagster entry point that workspace.yaml loads. No logic here: it gathers the assets,
+checks, jobs, schedules and resources."""
+
+import dagster as dg
+
+from assets import cleaned, jobs, rankings, raw, registry
+from assets.dbt import build_dbt_assets, dbt_resource
+from gsm_platform.config import GsmInputs
+from gsm_platform.warehouse import Warehouse
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[registry.registry, raw.landing, raw.raw_pulls, cleaned.cleaned, build_dbt_assets(), rankings.rankings],
+        jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job],
+        resources={"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

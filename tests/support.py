@@ -1,0 +1,57 @@
+"""Helpers for tests that build a warehouse from envelopes without Dagster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from gsm_platform import landing, parsing, warehouse
+from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
+from gsm_platform.registry import load_editions, load_registry
+from gsm_platform.registry_tables import write_registry_tables
+
+SAMPLE_ACCOUNTS = {
+    "facebook": "100064500000001",
+    "instagram": "17841400000000001",
+    "x": "1234567890",
+    "youtube": "UCabcdefghijklmnopqrstuv",
+    "tiktok": "contohkementerian",
+}
+
+
+def sample_registry(path: Path) -> Path:
+    accounts = "\n".join(
+        f'      - {{platform: {p}, account_id: "{a}"}}' for p, a in SAMPLE_ACCOUNTS.items()
+    )
+    path.write_text(
+        f"institutions:\n  - id: contoh\n    name: Contoh Kementerian\n    cluster: kementerian\n    accounts:\n{accounts}\n"
+    )
+    return path
+
+
+def sample_editions(path: Path) -> Path:
+    path.write_text(
+        'editions:\n  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], '
+        "platforms: [facebook, instagram, x, youtube, tiktok]}\n"
+    )
+    return path
+
+
+def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path,
+                start: dt.date = dt.date(2018, 1, 1), end: dt.date = dt.date(2030, 1, 1)):
+    conn = warehouse.connect(home / "warehouse.duckdb")
+    write_registry_tables(conn, load_registry(registry), load_editions(editions), load_methodology(),
+                          {"registry": registry, "editions": editions, "methodology": METHODOLOGY_FILE})
+    new = landing.land_directory(conn, input_dir, home, "files")
+    landing.index_envelopes(conn, home, new)
+    recon = parsing.clean_window(conn, start, end)
+    return conn, recon
+
+
+def write_jsonl(path: Path, envelopes: list[dict | str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(e if isinstance(e, str) else json.dumps(e) for e in envelopes) + "\n")
+    return path
+
+FIXTURES_SAMPLES = Path(__file__).parent / "fixtures" / "samples"

@@ -1,0 +1,93 @@
+"""One parser per platform, on envelopes of the body shapes of the platforms' samples."""
+
+import gzip
+import json
+import shutil
+
+import pytest
+
+from tests.support import FIXTURES_SAMPLES, build_clean, sample_editions, sample_registry, write_jsonl
+
+
+@pytest.fixture
+def parsed(tmp_path):
+    inp = tmp_path / "input"
+    shutil.copytree(FIXTURES_SAMPLES, inp)
+    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    yield conn, recon
+    conn.close()
+
+
+def post(conn, post_id):
+    cur = conn.execute("SELECT * FROM clean.post_snapshots WHERE post_id = ?", [post_id])
+    names = [d[0] for d in cur.description]
+    return dict(zip(names, cur.fetchone()))
+
+
+def test_every_sample_post_is_clean_and_reconciles(parsed):
+    conn, recon = parsed
+    assert {p: c["clean"] for p, c in recon.items()} == {"facebook": 2, "instagram": 2, "x": 2, "youtube": 2, "tiktok": 1}
+    assert all(c["raw_records"] == c["clean"] + c["duplicates"] + c["quarantined"] for c in recon.values())
+    assert conn.execute("SELECT count(*) FROM clean.quarantine").fetchone()[0] == 0
+
+
+def test_facebook(parsed):
+    conn, _ = parsed
+    photo = post(conn, "100064500000001_901")
+    assert photo["media_kind"] == "image" and photo["interactions"] == 412 + 37 + 21
+    assert str(photo["published_at"]) == "2025-03-01 15:15:00"  # 08:15 UTC = 15:15 WIB
+    video = post(conn, "100064500000001_902")
+    assert video["media_kind"] == "video" and video["interactions"] == 95 + 12  # absent shares = 0
+    assert video["source_file"].startswith("landing/files/") and video["source_line"] == 1 and video["source_position"] == 1
+
+
+def test_instagram_hidden_likes_are_unknown_not_zero(parsed):
+    conn, _ = parsed
+    album = post(conn, "18000000000000001")
+    assert album["media_kind"] == "image" and album["interactions"] == 5120 + 88
+    reel = post(conn, "18000000000000002")
+    assert reel["media_kind"] == "video" and reel["interactions"] is None and reel["interactions_hidden"]
+    bd = conn.execute("SELECT followers FROM clean.follower_snapshots WHERE origin = 'business_discovery'").fetchall()
+    assert bd == [(2301100,)]
+
+
+def test_x_media_kind_and_views(parsed):
+    conn, _ = parsed
+    photo = post(conn, "1895000000000000001")
+    assert photo["media_kind"] == "image" and photo["interactions"] == 301 + 9 + 44 + 3 and photo["views"] is None
+    video = post(conn, "1895000000000000002")
+    assert video["media_kind"] == "video" and video["views"] == 7300 and video["interactions"] == 80 + 2 + 10 + 0
+
+
+def test_youtube_absent_like_count_is_hidden(parsed):
+    conn, _ = parsed
+    full = post(conn, "dQw4w9WgXcQ")
+    assert full["interactions"] == 410 + 35 and full["views"] == 15230 and full["media_kind"] == "video"
+    hidden = post(conn, "aBcDeFgHiJk")
+    assert hidden["interactions"] is None and hidden["interactions_hidden"] and hidden["views"] == 88000
+
+
+def test_tiktok(parsed):
+    conn, _ = parsed
+    v = post(conn, "7340000000000000001")
+    assert v["interactions"] == 8800 + 310 + 95 and v["views"] == 120400
+    assert str(v["published_at"]) == "2025-03-01 12:00:00"  # 1740805200 = 05:00 UTC
+
+
+def test_follower_snapshots_from_every_profile(parsed):
+    conn, _ = parsed
+    rows = dict(conn.execute("SELECT platform, followers FROM clean.follower_snapshots WHERE origin = 'profile'").fetchall())
+    assert rows == {"facebook": 1523400, "instagram": 2301100, "x": 845000, "youtube": 301000, "tiktok": 410000}
+
+
+def test_gzip_jsonl_and_duplicates(tmp_path):
+    env = json.loads((FIXTURES_SAMPLES / "x_posts.json").read_text())
+    inp = tmp_path / "input"
+    write_jsonl(inp / "a" / "x.jsonl", [env])
+    with gzip.open(inp / "b" / "x.jsonl.gz", "wt") if (inp / "b").mkdir() is None else None as f:
+        f.write(json.dumps(env) + "\n")
+    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    assert recon["x"] == {"raw_records": 4, "clean": 2, "duplicates": 2, "quarantined": 0}
+    # landed verbatim, read-only, with a hash
+    files = conn.execute("SELECT path, sha256 FROM clean.landed_files ORDER BY path").fetchall()
+    assert len(files) == 2 and all(len(sha) == 64 for _, sha in files)
