@@ -1,0 +1,43 @@
+"""The Dagster resource for the `api` source. Credentials are not fields: they come from the
+environment only (see PLATFORM_ENV), so they never reach run config, the UI or the event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+import dagster as dg
+
+from gsm_platform.registry import Account
+
+from .pull import PullReport, pull_platform
+
+
+class ApiSource(dg.ConfigurableResource):
+    """Pulls a platform's public API into envelope files (gsm_platform.sources.api)."""
+
+    concurrency: int = 4
+    timeout_seconds: float = 30
+    max_retries: int = 5
+
+    def pull(
+        self,
+        platform: str,
+        accounts: list[Account],
+        start: dt.date,
+        end: dt.date,
+        out_dir: Path,
+        progress: Callable[[str], None] | None = None,
+    ) -> PullReport:
+        return pull_platform(
+            platform,
+            accounts,
+            start,
+            end,
+            Path(out_dir),
+            concurrency=self.concurrency,
+            progress=progress,
+            timeout_seconds=self.timeout_seconds,
+            max_retries=self.max_retries,
+        )
