@@ -1,7 +1,5 @@
 """The cleaned layer: one row per post snapshot and per follower snapshot, quarantine beside."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.partitions import fetch_days

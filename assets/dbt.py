@@ -4,11 +4,11 @@ The dbt project is loaded by a cached factory at definitions time, never at impo
 manifest is prepared there (`dbt parse`) when missing. One translator holds every naming
 decision: asset keys are [layer, model], groups are the layers."""
 
-from __future__ import annotations
-
 import json
 import os
+import sys
 from functools import cache
+from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
@@ -38,6 +38,11 @@ class GsmDbtTranslator(DagsterDbtTranslator):
         return None
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv's), whether or not it is on PATH."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
 def dbt_env() -> None:
     """dbt's profile reads the warehouse path from the environment."""
     os.environ.setdefault("GSM_WAREHOUSE", str(warehouse_path()))
@@ -48,7 +53,7 @@ def dbt_project() -> DbtProject:
     dbt_env()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if not project.manifest_path.exists():
-        DbtCliResource(project_dir=project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 
@@ -73,4 +78,4 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR))
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

@@ -6,14 +6,14 @@ import dagster as dg
 
 from assets.cleaned import CLEAN_KEYS
 from assets.raw import LANDING_KEY, RAW_KEYS
-from assets.registry import REGISTRY_KEY
+from assets.registry import REGISTRY_KEYS
 from assets.rankings import RANKINGS_KEY
 
 INGEST_JOB = "ingest"
 CLEAN_JOB = "clean"
 AWARD_JOB = "award"
 
-ingest_job = dg.define_asset_job(INGEST_JOB, selection=[REGISTRY_KEY, LANDING_KEY])
+ingest_job = dg.define_asset_job(INGEST_JOB, selection=[*REGISTRY_KEYS.values(), LANDING_KEY])
 clean_job = dg.define_asset_job(CLEAN_JOB, selection=[*RAW_KEYS.values(), *CLEAN_KEYS])
 award_job = dg.define_asset_job(
     AWARD_JOB,

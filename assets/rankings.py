@@ -1,7 +1,5 @@
 """The final rankings asset, per edition: the nominees the jury receives."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.partitions import editions

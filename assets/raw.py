@@ -1,7 +1,5 @@
 """Landing and the raw pulls: envelopes landed verbatim, indexed per platform and fetch day."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
 

@@ -1,4 +1,6 @@
-"""The registry asset: the validated registry, editions and methodology in the warehouse."""
+"""The registry assets: the validated registry, editions and methodology, one asset per table
+of the warehouse's `registry` schema (the dbt sources point at them), written together by one
+op because they are validated together."""
 
 from pathlib import Path
 
@@ -8,14 +10,32 @@ from assets.partitions import editions as edition_partitions
 from gsm_platform.config import GsmInputs
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.registry import load_editions, load_registry
-from gsm_platform.registry_tables import write_registry_tables
+from gsm_platform.registry_tables import REGISTRY_TABLES, write_registry_tables
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
 
-REGISTRY_KEY = dg.AssetKey("registry")
+REGISTRY_KEYS = {table: dg.AssetKey(["registry", table]) for table in REGISTRY_TABLES}
+# what the raw and cleaned layers read: the accounts (with their institutions)
+REGISTRY_KEY = REGISTRY_KEYS["accounts"]
+
+_DESCRIPTIONS = {
+    "institutions": "Institutions tracked by the award, with their cluster.",
+    "accounts": "Platform accounts of institutions (scored) and of their leaders (never scored).",
+    "editions": "Award editions: window [start_date, end_date), methodology version.",
+    "edition_clusters": "The clusters each edition awards.",
+    "edition_platforms": "The platforms each edition tracks.",
+    "methodology": "The constants of each methodology version (from methodology.yaml).",
+    "methodology_platform_weights": "Platform weights of each methodology version.",
+    "files": "The registry, editions and methodology files read, with their sha256.",
+}
 
 
-@dg.asset(key=REGISTRY_KEY, group_name="registry", kinds={"duckdb", "yaml"}, pool=WAREHOUSE_POOL)
-def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse) -> dg.MaterializeResult:
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key, group_name="registry", kinds={"duckdb", "yaml"}, description=_DESCRIPTIONS[t])
+           for t, key in REGISTRY_KEYS.items()],
+    name="registry",
+    pool=WAREHOUSE_POOL,
+)
+def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse):
     """Institutions, accounts, editions and methodology constants, validated by pydantic and
     written whole to the `registry` schema. Also registers every edition as a partition."""
     cfg = inputs.resolved()
@@ -31,13 +51,14 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
     new = [e.id for e in eds.editions if not context.instance.has_dynamic_partition(edition_partitions.name, e.id)]
     if new:
         context.instance.add_dynamic_partitions(edition_partitions.name, new)
-    return dg.MaterializeResult(
-        metadata={
-            **{f"rows_{k}": v for k, v in counts.items()},
-            "registry_path": cfg["registry_path"],
-            "registry_sha256": hashes["registry"],
-            "editions_sha256": hashes["editions"],
-            "methodology_sha256": hashes["methodology"],
-            "editions": ", ".join(e.id for e in eds.editions),
-        }
-    )
+    provenance = {
+        "registry_path": cfg["registry_path"],
+        "registry_sha256": hashes["registry"],
+        "editions_sha256": hashes["editions"],
+        "methodology_sha256": hashes["methodology"],
+    }
+    for table, key in REGISTRY_KEYS.items():
+        metadata = {"rows": counts[table], **provenance}
+        if table == "editions":
+            metadata["editions"] = ", ".join(e.id for e in eds.editions)
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)

@@ -4,6 +4,7 @@ checks, jobs, schedules and resources."""
 import dagster as dg
 
 from assets import cleaned, jobs, rankings, raw, registry
+from checks import ALL_CHECKS
 from assets.dbt import build_dbt_assets, dbt_resource
 from gsm_platform.config import GsmInputs
 from gsm_platform.warehouse import Warehouse
@@ -12,6 +13,7 @@ from gsm_platform.warehouse import Warehouse
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[registry.registry, raw.landing, raw.raw_pulls, cleaned.cleaned, build_dbt_assets(), rankings.rankings],
+        asset_checks=ALL_CHECKS,
         jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job],
         resources={"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()},
     )

@@ -105,4 +105,8 @@ def write_registry_tables(
     return {name: len(frame) for name, frame in tables.items()}
 
 
-__all__ = ["write_registry_tables", "METHODOLOGY_FILE"]
+# the tables of the `registry` schema, in the order they are written
+REGISTRY_TABLES = ("institutions", "accounts", "editions", "edition_clusters", "edition_platforms", "methodology",
+                   "methodology_platform_weights", "files")
+
+__all__ = ["REGISTRY_TABLES", "write_registry_tables", "METHODOLOGY_FILE"]

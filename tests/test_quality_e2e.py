@@ -1,0 +1,125 @@
+"""End to end through the lead's Dagster path (`gsm materialize` = cli.run_edition): the award
+computed from the damaged corpus equals the award computed from the same files with the bad
+records removed by hand. Bad records change nothing but the quarantine.
+
+The `gap_` files are left out: the parsers let their damage through today (see
+tests/test_quality_corpus.py); add them back once the parser fixes land.
+
+Slow (two whole awards through Dagster and dbt, about 1.5 minutes), so it runs only with
+GSM_E2E=1: `GSM_E2E=1 .venv/bin/python -m pytest tests/test_quality_e2e.py`."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_quality_corpus import BAD, EXPECTED, _page
+
+REGISTRY = """institutions:
+  - id: contoh
+    name: Contoh Kementerian
+    cluster: kementerian
+    accounts:
+      - {platform: facebook, account_id: "100064500000001"}
+      - {platform: instagram, account_id: "17841400000000001"}
+      - {platform: x, account_id: "1234567890"}
+      - {platform: youtube, account_id: "UCabcdefghijklmnopqrstuv"}
+      - {platform: tiktok, account_id: "contohkementerian"}
+  - id: lain
+    name: Kementerian Lain
+    cluster: kementerian
+    accounts:
+      - {platform: facebook, account_id: "200000000000002"}
+"""
+EDITIONS = ('editions:\n  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], '
+            "platforms: [facebook, instagram, x, youtube, tiktok]}\n")
+
+
+def other_institution() -> str:
+    """Clean posts and a profile of a second institution, so the rankings have someone to rank against."""
+    posts = [{"id": f"200000000000002_{n}", "created_time": f"2025-02-{n + 1:02d}T08:00:00+0000",
+              "reactions": {"summary": {"total_count": 50 + n}}, "comments": {"summary": {"total_count": 3}}}
+             for n in range(6)]
+    envelopes = [
+        {"platform": "facebook", "kind": "posts", "account_id": "200000000000002", "fetched_at": "2025-03-02T08:00:00+07:00",
+         "request": {}, "response": {"data": posts}},
+        {"platform": "facebook", "kind": "profile", "account_id": "200000000000002",
+         "fetched_at": "2025-01-01T08:00:00+07:00", "request": {}, "response": {"followers_count": 90000}},
+    ]
+    return "\n".join(json.dumps(e) for e in envelopes) + "\n"
+
+
+def without_bad_records(name: str) -> str:
+    """The file with every record the corpus test expects quarantined taken out by hand: whole
+    lines for envelope-level damage, single posts out of their page for post-level damage."""
+    quarantined = EXPECTED[name].quarantined
+    whole = {line for line, pos in quarantined if pos is None}
+    out = []
+    for number, text in enumerate((BAD / name).read_text(encoding="utf-8").split("\n"), start=1):
+        if not text.strip() or number in whole:
+            continue
+        bad_positions = sorted((pos for line, pos in quarantined if line == number and pos is not None), reverse=True)
+        if bad_positions:
+            envelope = json.loads(text)
+            page = _page(envelope)
+            for pos in bad_positions:
+                del page[pos]
+            text = json.dumps(envelope)
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
+def definitions_problem() -> str | None:
+    try:
+        from gsm_platform.definitions import build_definitions
+
+        build_definitions()
+    except Exception as exc:  # the lead's definitions do not load yet
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
+    """`gsm materialize --source files` in its own GSM_HOME; the rankings and reconciliation."""
+    from gsm_platform.cli import run_edition
+    from gsm_platform.rankings import ranking_rows
+    from gsm_platform.warehouse import connect
+
+    home = base / "home"
+    os.environ.update({"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"),
+                       "DAGSTER_HOME": str(home / "dagster")})
+    (base / "registry.yaml").write_text(REGISTRY)
+    (base / "editions.yaml").write_text(EDITIONS)
+    run_edition("2025", "files", str(input_dir), str(base / "registry.yaml"), str(base / "editions.yaml"), quiet=True)
+    with connect(read_only=True) as conn:
+        rows = ranking_rows(conn, "2025")
+        recon = dict(zip(("raw_records", "clean", "duplicates", "quarantined"), conn.execute(
+            "SELECT sum(raw_records), sum(clean), sum(duplicates), sum(quarantined) FROM clean.reconciliation").fetchone()))
+    return rows, recon
+
+
+@pytest.mark.skipif(not os.environ.get("GSM_E2E"), reason="slow end-to-end award comparison: set GSM_E2E=1 to run it")
+def test_bad_records_do_not_change_the_rankings(tmp_path, monkeypatch):
+    problem = definitions_problem()
+    if problem:
+        pytest.skip(f"the Dagster definitions do not load yet ({problem})")
+    for var in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME"):
+        monkeypatch.setenv(var, os.environ.get(var, ""))  # restored after the test
+    names = sorted(n for n in EXPECTED if not n.startswith("gap_"))
+    damaged, repaired = tmp_path / "damaged" / "input", tmp_path / "repaired" / "input"
+    for folder in (damaged, repaired):
+        folder.mkdir(parents=True)
+        (folder / "other_institution.jsonl").write_text(other_institution())
+    for name in names:
+        shutil.copy(BAD / name, damaged / name)
+        (repaired / name).write_text(without_bad_records(name))
+
+    rows_damaged, recon_damaged = award(tmp_path / "damaged", damaged)
+    rows_repaired, recon_repaired = award(tmp_path / "repaired", repaired)
+
+    assert rows_damaged and {r["institution_id"] for r in rows_damaged} == {"contoh", "lain"}
+    assert rows_damaged == rows_repaired
+    assert recon_damaged["clean"] == recon_repaired["clean"]
+    assert recon_repaired["quarantined"] == 0 and recon_damaged["quarantined"] > 0
