@@ -45,7 +45,7 @@ def dbt_executable() -> str:
 
 def dbt_env() -> None:
     """dbt's profile reads the warehouse path from the environment."""
-    os.environ.setdefault("GSM_WAREHOUSE", str(warehouse_path()))
+    os.environ["GSM_WAREHOUSE"] = str(warehouse_path())
 
 
 @cache

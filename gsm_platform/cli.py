@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,7 +23,7 @@ def _prepare_environment() -> Path:
     dh = dagster_home(home)
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
-    os.environ.setdefault("GSM_WAREHOUSE", str(warehouse_path(home)))
+    os.environ["GSM_WAREHOUSE"] = str(warehouse_path(home))  # dbt's profile reads it
     yaml_file = dh / "dagster.yaml"
     if not yaml_file.exists():
         # in-process runs of `gsm` and the UI share this instance; telemetry off (no network here)
@@ -59,6 +60,56 @@ def _fetch_day_range(source: str) -> tuple[dt.date, dt.date] | None:
     return max(lo, dt.date(2018, 1, 1)), min(hi, last_partition)
 
 
+@contextlib.contextmanager
+def _output_to(log_file: Path):
+    """Sends what Dagster and dbt write to stdout/stderr (at the file-descriptor level, so the
+    dbt subprocess too) into a log file, keeping the terminal for gsm's own summary. The full
+    event log stays in the Dagster instance."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _execute(job_def, log_file: Path, **kwargs):
+    """Runs a job in process into the GSM_HOME instance; on failure, says which step failed
+    and where the log is, instead of a wall of Dagster events."""
+    import dagster as dg
+
+    with _output_to(log_file):
+        result = job_def.execute_in_process(raise_on_error=False, **kwargs)
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "ASSET_CHECK_EVALUATION"
+                  and not e.event_specific_data.passed and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR]
+        lines = []
+        for e in failed:
+            if e.is_step_failure:
+                err = e.step_failure_data.error
+                lines.append(f"  step {e.step_key} failed: {err.message.strip().splitlines()[-1] if err else 'see log'}")
+            else:
+                data = e.event_specific_data
+                lines.append(f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}")
+        raise RunFailed(f"Dagster run {result.run_id} of job {job_def.name} failed:\n" + "\n".join(lines)
+                        + f"\nfull log: {log_file}; events in the Dagster UI (make ui)")
+    return result
+
+
+class RunFailed(RegistryError):
+    """A Dagster run of `gsm materialize`/`gsm backfill` did not succeed."""
+
+
 def run_edition(edition_id: str, source: str, input_dir: str | None, registry: str | None, editions: str | None,
                 quiet: bool = False) -> dict:
     """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance."""
@@ -81,20 +132,23 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
+    log_file = home / "logs" / f"materialize-{edition_id}.log"
     say(f"[1/3] registry and landing ({source})")
-    result = defs.resolve_job_def(INGEST_JOB).execute_in_process(instance=instance)
+    _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)
     days = _fetch_day_range(source)
     if days is None:
         raise RegistryError("nothing landed: the input has no readable envelope")
     say(f"[2/3] raw pulls and cleaned snapshots for fetch days {days[0]} .. {days[1]} (one run)")
-    result = defs.resolve_job_def(CLEAN_JOB).execute_in_process(
+    _execute(
+        defs.resolve_job_def(CLEAN_JOB), log_file,
         instance=instance,
         tags={"dagster/asset_partition_range_start": days[0].isoformat(),
               "dagster/asset_partition_range_end": days[1].isoformat()},
     )
     say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
-    result = defs.resolve_job_def(AWARD_JOB).execute_in_process(instance=instance, partition_key=edition_id)
-    return {"home": str(home), "run_id": result.run_id, "fetch_days": [str(days[0]), str(days[1])]}
+    result = _execute(defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id)
+    return {"home": str(home), "run_id": result.run_id, "fetch_days": [str(days[0]), str(days[1])],
+            "log": str(log_file)}
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:

@@ -995,9 +995,20 @@ def _award_editions() -> str:
 
 
 def _trimmed_registry_text(reg: Registry, max_institutions: int) -> tuple[str, Registry]:
+    """The first institutions of each cluster, taken in turn, so a cut registry keeps every cluster."""
     data = reg.model_dump(mode="json", exclude_defaults=True)
-    data["institutions"] = data["institutions"][:max_institutions]
-    header = f"# The default registry cut to its first {max_institutions} institutions by the demo generator.\n"
+    by_cluster: dict[str, list[dict]] = {}
+    for inst in data["institutions"]:
+        by_cluster.setdefault(inst["cluster"], []).append(inst)
+    queues = list(by_cluster.values())
+    kept: list[dict] = []
+    while len(kept) < max_institutions and any(queues):
+        for queue in queues:
+            if queue and len(kept) < max_institutions:
+                kept.append(queue.pop(0))
+    data["institutions"] = kept
+    header = (f"# The default registry cut by the demo generator to {max_institutions} institutions "
+              "(the first of each cluster in turn).\n")
     text = header + json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     return text, Registry.model_validate(data)
 

@@ -1,0 +1,57 @@
+"""A small generated edition materialized once per test session through the real Dagster jobs
+(`gsm materialize --source files`), for the end-to-end tests to share."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SMALL_INSTITUTIONS = 24  # six per cluster of edition 2025
+SMALL_RECORDS = 12_000
+
+
+@dataclass(frozen=True)
+class Materialized:
+    home: Path
+    source: Path  # registry.yaml, editions.yaml, input/
+    edition: str
+    summary: dict
+
+
+def generate_small(out: Path, seed: int = 20250101) -> Path:
+    from gsm_platform.sources.demo import generate
+
+    generate(out, "quick", seed, max_institutions=SMALL_INSTITUTIONS, records=SMALL_RECORDS)
+    return out
+
+
+def use_home(home: Path) -> None:
+    os.environ.update({"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"),
+                       "DAGSTER_HOME": str(home / "dagster")})
+
+
+def materialize(home: Path, source: Path, edition: str = "2025") -> Materialized:
+    from gsm_platform.cli import run_edition
+
+    use_home(home)
+    summary = run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),
+                          str(source / "editions.yaml"), quiet=True)
+    return Materialized(home, source, edition, summary)
+
+
+@pytest.fixture(scope="session")
+def small_edition(tmp_path_factory) -> Materialized:
+    """Edition 2025 of a 24-institution cut of the default registry, materialized end to end."""
+    saved = {k: os.environ.get(k) for k in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME")}
+    base = tmp_path_factory.mktemp("small_edition")
+    try:
+        yield materialize(base / "home", generate_small(base / "source"))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
