@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 import duckdb
 import pandas as pd
 
+from gsm_platform.parsing import wib
 from gsm_platform.registry import file_sha256
 
 ENVELOPE_SUFFIXES = (".jsonl.gz", ".jsonl", ".json")
@@ -136,8 +137,8 @@ def index_envelopes(conn: duckdb.DuckDBPyConnection, home: Path, files: Iterable
             INSERT INTO raw.envelopes
             SELECT source_file, source_line,
                    h.platform, h.kind, h.account_id,
-                   make_timestamp(epoch_us(try_cast(h.fetched_at AS TIMESTAMPTZ)) + 25200000000) AS fetched_at,
-                   CAST(make_timestamp(epoch_us(try_cast(h.fetched_at AS TIMESTAMPTZ)) + 25200000000) AS DATE),
+                   {wib("h.fetched_at")} AS fetched_at,
+                   CAST({wib("h.fetched_at")} AS DATE),
                    text
             FROM (SELECT *, try(from_json(text, '{HEADER_TYPE}')) AS h FROM envelope_batch)
             """

@@ -104,35 +104,20 @@ EXPECTED: dict[str, Case] = {
         {(1, None): 'fetched_at "last tuesday" is not an ISO-8601 time with an offset',
          (2, None): 'fetched_at "1740880865" is not an ISO-8601 time with an offset'},
         [f"{FB}_2102"]),
-    # --- damage the parsers let through today (xfail below until the fix in the report lands)
-    "gap_naive_time.jsonl": Case(
+    # --- times without a UTC offset, fractional counts, bad business_discovery follower counts
+    "naive_time.jsonl": Case(
         {(1, None): 'fetched_at "2025-03-02T09:00:00"',
          (2, 0): '(created_time) "2025-03-01 08:15:00"',
          (3, 0): '(snippet.publishedAt) "2025-03-01T04:00:00"'},
         [f"{FB}_2203", "ytNaiveTim2"]),
-    "gap_fractional_count.jsonl": Case(
+    "fractional_count.jsonl": Case(
         {(1, 0): f'count reactions.summary.total_count "12.5" {NOT_A_NUMBER}',
          (2, None): f'follower count (followers_count) "2301100.5" {NOT_A_NUMBER}'},
         [f"{FB}_2302"]),
-    "gap_business_discovery_followers.jsonl": Case(
+    "business_discovery_followers.jsonl": Case(
         {(1, None): 'followers_count) "-5"', (2, None): 'followers_count) "n/a"'},
         ["18000000000002401", "18000000000002402"]),
 }
-
-GAPS = {
-    "gap_naive_time.jsonl": "a time without a UTC offset is read in the DuckDB session time zone instead of being "
-                            "quarantined (landing.py index_envelopes; parsing wib())",
-    "gap_fractional_count.jsonl": "a fractional count is rounded (try_cast('12.5' AS BIGINT) = 13) instead of "
-                                  "quarantined (parsing _parse_posts / _parse_followers)",
-    "gap_business_discovery_followers.jsonl": "a bad business_discovery followers_count is dropped without a "
-                                              "quarantine row (parsing _parse_followers)",
-}
-KEPT_GAPS = {"gap_naive_time.jsonl", "gap_fractional_count.jsonl"}  # these also keep what they should not
-
-
-def _params(names, gaps):
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=GAPS[n])) if n in gaps else n for n in names]
-
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
@@ -165,7 +150,7 @@ def test_every_fixture_file_has_its_expectations():
     assert {p.name for p in BAD.glob("*.jsonl")} == set(EXPECTED)
 
 
-@pytest.mark.parametrize("name", _params(sorted(EXPECTED), GAPS))
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_records_are_quarantined_where_they_are_with_a_reason(corpus, name):
     conn, _, _ = corpus
     rows = conn.execute(
@@ -182,7 +167,7 @@ def test_bad_records_are_quarantined_where_they_are_with_a_reason(corpus, name):
             assert json.loads(raw_text) == _page(json.loads(lines[line]))[pos]
 
 
-@pytest.mark.parametrize("name", _params(sorted(EXPECTED), KEPT_GAPS))
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_good_records_of_the_same_files_are_kept(corpus, name):
     conn, _, _ = corpus
     posts = [r[0] for r in conn.execute(
@@ -200,9 +185,9 @@ def test_post_records_reconcile(corpus):
         assert counts["raw_records"] == counts["clean"] + counts["duplicates"] + counts["quarantined"], platform
     totals = {k: sum(c[k] for c in recon.values()) for k in ("raw_records", "clean", "duplicates", "quarantined")}
     assert totals["clean"] == conn.execute("SELECT count(*) FROM clean.post_snapshots").fetchone()[0]
-    kept_as_expected = [_landed(n) for n in EXPECTED if n not in KEPT_GAPS]
+    kept_as_expected = [_landed(n) for n in EXPECTED]
     assert conn.execute("SELECT count(*) FROM clean.post_snapshots WHERE list_contains(?, source_file)",
-                        [kept_as_expected]).fetchone()[0] == sum(len(EXPECTED[n].posts) for n in EXPECTED if n not in KEPT_GAPS)
+                        [kept_as_expected]).fetchone()[0] == sum(len(EXPECTED[n].posts) for n in EXPECTED)
     assert totals["duplicates"] == 2  # duplicate_lines.jsonl line 2
     assert totals["quarantined"] == conn.execute(
         "SELECT count(*) FROM clean.quarantine WHERE record_kind IN ('post', 'envelope')").fetchone()[0]

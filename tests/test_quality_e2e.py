@@ -2,9 +2,6 @@
 computed from the damaged corpus equals the award computed from the same files with the bad
 records removed by hand. Bad records change nothing but the quarantine.
 
-The `gap_` files are left out: the parsers let their damage through today (see
-tests/test_quality_corpus.py); add them back once the parser fixes land.
-
 Slow (two whole awards through Dagster and dbt, about 1.5 minutes), so it runs only with
 GSM_E2E=1: `GSM_E2E=1 .venv/bin/python -m pytest tests/test_quality_e2e.py`."""
 
@@ -107,7 +104,7 @@ def test_bad_records_do_not_change_the_rankings(tmp_path, monkeypatch):
         pytest.skip(f"the Dagster definitions do not load yet ({problem})")
     for var in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME"):
         monkeypatch.setenv(var, os.environ.get(var, ""))  # restored after the test
-    names = sorted(n for n in EXPECTED if not n.startswith("gap_"))
+    names = sorted(EXPECTED)
     damaged, repaired = tmp_path / "damaged" / "input", tmp_path / "repaired" / "input"
     for folder in (damaged, repaired):
         folder.mkdir(parents=True)

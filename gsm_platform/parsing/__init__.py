@@ -22,9 +22,25 @@ COUNTS = ("likes", "comments", "shares", "quotes", "views")
 WIB_OFFSET_US = 7 * 3600 * 1_000_000
 
 
+HAS_OFFSET = r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+WHOLE_NUMBER = r"^\s*-?[0-9]+\s*$"
+
+
+def has_offset(ts_text: str) -> str:
+    """SQL: does the time text end in a UTC offset (Z, +07:00, +0000)? Without one its instant is unknown."""
+    return f"regexp_matches(trim({ts_text}), '{HAS_OFFSET}')"
+
+
 def wib(ts_text: str) -> str:
-    """SQL: an ISO-8601 text with any offset -> naive Asia/Jakarta TIMESTAMP (NULL if unparseable)."""
-    return f"make_timestamp(epoch_us(try_cast({ts_text} AS TIMESTAMPTZ)) + {WIB_OFFSET_US})"
+    """SQL: an ISO-8601 text with a UTC offset -> naive Asia/Jakarta TIMESTAMP. NULL if it cannot be
+    parsed or has no offset (never read in the session's time zone)."""
+    return (f"CASE WHEN {has_offset(ts_text)} "
+            f"THEN make_timestamp(epoch_us(try_cast({ts_text} AS TIMESTAMPTZ)) + {WIB_OFFSET_US}) END")
+
+
+def whole(text: str) -> str:
+    """SQL: a count text -> BIGINT, NULL unless it is a whole number ('12.5' is not 12 or 13)."""
+    return f"CASE WHEN regexp_matches({text}, '{WHOLE_NUMBER}') THEN CAST(trim({text}) AS BIGINT) END"
 
 
 def _one_line(sql: str) -> str:
@@ -162,7 +178,7 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
         CREATE OR REPLACE TEMP TABLE follower_candidates AS
         SELECT source_file, source_line, kind, account_id, fetched_at, fetch_date,
                ({parser.FOLLOWERS}) AS followers_text,
-               try_cast(({parser.FOLLOWERS}) AS BIGINT) AS followers,
+               {whole(f"({parser.FOLLOWERS})")} AS followers,
                CASE WHEN kind = 'profile' THEN 'profile' ELSE 'business_discovery' END AS origin,
                EXISTS (SELECT 1 FROM registry.accounts a
                        WHERE a.platform = '{platform}' AND a.account_id = parsed.account_id) AS registered
@@ -180,6 +196,7 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
           e.text, 'profile'
         FROM follower_candidates f JOIN raw.envelopes e USING (source_file, source_line)
         WHERE f.origin = 'profile' AND (f.followers IS NULL OR f.followers < 0 OR NOT f.registered)
+           OR f.origin = 'business_discovery' AND (f.followers IS NULL OR f.followers < 0)
         """
     )
     conn.execute(
@@ -211,6 +228,8 @@ def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleT
     checks = [
         "WHEN post_id IS NULL THEN 'post has no id'",
         f"WHEN published_text IS NULL THEN 'post has no publication time ({fields['published']})'",
+        f"WHEN published_at IS NULL AND try_cast(published_text AS TIMESTAMPTZ) IS NOT NULL AND NOT {has_offset('published_text')} "
+        f"THEN 'publication time ({fields['published']}) \"' || published_text || '\" has no UTC offset (its instant is unknown)'",
         f"WHEN published_at IS NULL THEN 'publication time ({fields['published']}) \"' || published_text || '\" cannot be parsed'",
     ]
     for count in COUNTS:
@@ -220,7 +239,7 @@ def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleT
         if count in parser.REQUIRED_COUNTS:
             checks.append(f"WHEN {col} IS NULL THEN 'count {fields[count]} is missing'")
         checks.append(
-            f"WHEN {col} IS NOT NULL AND (try_cast({col} AS BIGINT) IS NULL OR try_cast({col} AS BIGINT) < 0) "
+            f"WHEN {col} IS NOT NULL AND ({whole(col)} IS NULL OR {whole(col)} < 0) "
             f"THEN 'count {fields[count]} \"' || {col} || '\" is not a non-negative whole number'"
         )
     checks.append(
@@ -245,8 +264,8 @@ def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleT
         INSERT INTO post_candidates
         SELECT source_file, source_line, source_position, '{platform}', account_id, fetched_at, fetch_date,
                post_id, published_at, media_kind,
-               try_cast(likes_text AS BIGINT), try_cast(comments_text AS BIGINT), try_cast(shares_text AS BIGINT),
-               try_cast(quotes_text AS BIGINT), try_cast(views_text AS BIGINT), hidden
+               {whole('likes_text')}, {whole('comments_text')}, {whole('shares_text')},
+               {whole('quotes_text')}, {whole('views_text')}, hidden
         FROM platform_posts WHERE reason IS NULL
         """
     )
