@@ -91,3 +91,14 @@ def test_gzip_jsonl_and_duplicates(tmp_path):
     # landed verbatim, read-only, with a hash
     files = conn.execute("SELECT path, sha256 FROM clean.landed_files ORDER BY path").fetchall()
     assert len(files) == 2 and all(len(sha) == 64 for _, sha in files)
+
+
+def test_youtube_hidden_subscriber_count_is_quarantined_as_unknown_audience(tmp_path):
+    env = json.loads((FIXTURES_SAMPLES / "youtube_profile.json").read_text())
+    env["response"]["items"][0]["statistics"]["hiddenSubscriberCount"] = True
+    inp = tmp_path / "input"
+    write_jsonl(inp / "yt.jsonl", [env])
+    conn, _ = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    assert conn.execute("SELECT count(*) FROM clean.follower_snapshots").fetchone()[0] == 0
+    reasons = conn.execute("SELECT reason FROM clean.quarantine").fetchall()
+    assert reasons == [("the account hides its follower count (items[0].statistics.subscriberCount): audience unknown",)]

@@ -180,6 +180,7 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
                ({parser.FOLLOWERS}) AS followers_text,
                {whole(f"({parser.FOLLOWERS})")} AS followers,
                CASE WHEN kind = 'profile' THEN 'profile' ELSE 'business_discovery' END AS origin,
+               {parser.FOLLOWERS_HIDDEN} AS followers_hidden,
                EXISTS (SELECT 1 FROM registry.accounts a
                        WHERE a.platform = '{platform}' AND a.account_id = parsed.account_id) AS registered
         FROM parsed WHERE kind = 'profile' OR ({parser.FOLLOWERS}) IS NOT NULL
@@ -189,7 +190,8 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
         f"""
         INSERT INTO clean.quarantine
         SELECT f.source_file, f.source_line, NULL, '{platform}', f.kind, f.account_id, f.fetch_date,
-          CASE WHEN f.followers_text IS NULL THEN 'profile has no follower count ({parser.FOLLOWERS_FIELD})'
+          CASE WHEN f.followers_hidden THEN 'the account hides its follower count ({parser.FOLLOWERS_FIELD}): audience unknown'
+               WHEN f.followers_text IS NULL THEN 'profile has no follower count ({parser.FOLLOWERS_FIELD})'
                WHEN f.followers IS NULL OR f.followers < 0
                  THEN 'follower count ({parser.FOLLOWERS_FIELD}) "' || f.followers_text || '" is not a non-negative whole number'
                ELSE '{platform} account_id "' || f.account_id || '" is not in the registry' END,

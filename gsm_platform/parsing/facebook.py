@@ -32,3 +32,4 @@ POST_FIELDS = """
 
 FOLLOWERS = "coalesce(r.followers_count, r.fan_count)"
 FOLLOWERS_FIELD = "followers_count"
+FOLLOWERS_HIDDEN = "false"  # the platform never hides a follower count

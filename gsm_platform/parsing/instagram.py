@@ -30,3 +30,4 @@ POST_FIELDS = """
 # profile envelopes, and the followers_count inside business_discovery posts envelopes
 FOLLOWERS = "coalesce(r.followers_count, r.business_discovery.followers_count)"
 FOLLOWERS_FIELD = "followers_count"
+FOLLOWERS_HIDDEN = "false"  # the platform never hides a follower count

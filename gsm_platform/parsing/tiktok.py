@@ -33,3 +33,4 @@ POST_FIELDS = """
 
 FOLLOWERS = "r.data.follower_count"
 FOLLOWERS_FIELD = "data.follower_count"
+FOLLOWERS_HIDDEN = "false"  # the platform never hides a follower count

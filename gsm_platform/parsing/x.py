@@ -40,3 +40,4 @@ POST_FIELDS = f"""
 
 FOLLOWERS = f"try_cast(r.data AS {USER_TYPE}).public_metrics.followers_count"
 FOLLOWERS_FIELD = "data.public_metrics.followers_count"
+FOLLOWERS_HIDDEN = "false"  # the platform never hides a follower count

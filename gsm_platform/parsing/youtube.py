@@ -27,4 +27,6 @@ POST_FIELDS = """
 
 # a channel that hides its subscriber count has no known audience
 FOLLOWERS = "CASE WHEN NOT coalesce(r.items[1].statistics.hiddenSubscriberCount, false) THEN r.items[1].statistics.subscriberCount END"
+# a channel may hide its subscriber count: its audience is unknown, not zero
+FOLLOWERS_HIDDEN = "coalesce(r.items[1].statistics.hiddenSubscriberCount, false)"
 FOLLOWERS_FIELD = "items[0].statistics.subscriberCount"
