@@ -49,7 +49,9 @@ platform_category_scores as (
         cluster,
         institution_id,
         category,
-        sum(platform_weight * score) as score
+        -- summed in a fixed order (platform), never in the order a parallel aggregate meets
+        -- the rows: the same inputs always give the same bits (rankings are byte-reproducible)
+        list_sum(list(platform_weight * score order by platform)) as score
 
     from platform_scores
     group by edition_id, cluster, institution_id, category
@@ -80,7 +82,7 @@ best_account_scores as (
         cluster,
         institution_id,
         'best_account' as category,
-        sum(best_account_weight * score) as score,
+        list_sum(list(best_account_weight * score order by category)) as score,
         cast(null as double) as best_account_weight
 
     from weighted_categories
