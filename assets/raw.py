@@ -8,13 +8,17 @@ import dagster as dg
 from assets.partitions import fetch_days
 from assets.registry import REGISTRY_KEY
 from gsm_platform.config import GsmInputs, demo_input_dir
-from gsm_platform.landing import index_envelopes, land_directory, register_landed
+from gsm_platform.landing import envelope_files, index_envelopes, land_directory, register_landed
 from gsm_platform.paths import gsm_home, landing_dir
-from gsm_platform.registry import PLATFORMS, load_registry
+from gsm_platform.registry import PLATFORMS, load_editions, load_registry
+from gsm_platform.sources.api.http import WIB
+from gsm_platform.sources.api.resources import ApiSource
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
 
 LANDING_KEY = dg.AssetKey("landing")
 RAW_KEYS = {p: dg.AssetKey(["raw", p]) for p in PLATFORMS}
+# run tag: "skip" makes raw_pulls of the api source land nothing new (catch-up cleaning runs)
+API_PULL_TAG = "gsm/api_pull"
 
 
 @dg.asset(key=LANDING_KEY, group_name="raw", kinds={"duckdb", "json"}, pool=WAREHOUSE_POOL)
@@ -65,32 +69,27 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     pool=WAREHOUSE_POOL,
 )
 def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse):
-    """With the `api` source, pulls each platform for the partition's days and lands the pages;
-    with `files`/`demo`, the landing asset already landed them. Either way reports what landed."""
+    """With the `api` source, pulls the edition's window and lands the pages (see `_api_pull`);
+    with `files`/`demo`, the landing asset already landed them. Either way reports what landed
+    on the partition's fetch days."""
     window = context.partition_time_window
     start, end = window.start.date(), window.end.date()
     cfg = inputs.resolved()
     home = gsm_home()
-    reports: dict[str, str] = {}
+    pulled = None
     with warehouse.connect() as conn:
         if cfg["source"] == "api":
-            from gsm_platform.sources.api import pull_platform
-
-            registry = load_registry(cfg["registry_path"])
-            for platform in PLATFORMS:
-                accounts = [a for i in registry.institutions for a in i.accounts if a.platform == platform]
-                if not accounts:
-                    continue
-                out_dir = landing_dir(home) / "api"
-                report = pull_platform(platform, accounts, start, end, out_dir, progress=context.log.info)
-                new = register_landed(conn, home, report.files, "api")
-                index_envelopes(conn, home, new)
-                reports[platform] = report.summary()
+            pulled = _api_pull(context, cfg, home, conn, start, end)
         rows = conn.execute(
             f"""SELECT platform, kind, count(*) FROM raw.envelopes
                 WHERE fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}' AND platform IS NOT NULL
                 GROUP BY ALL"""
         ).fetchall()
+    if pulled is not None and pulled.credential_errors:
+        # after landing and indexing what the other platforms (and this one, before) pulled
+        errors = "; ".join(str(e) for _, e in sorted(pulled.credential_errors.items()))
+        raise dg.Failure(description=f"api pull of edition {pulled.edition}: credential rejected: {errors}",
+                         metadata=_pull_metadata(pulled))
     counts = {(p, k): n for p, k, n in rows}
     for platform, key in RAW_KEYS.items():
         metadata = {
@@ -98,6 +97,73 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
             "profile_envelopes": counts.get((platform, "profile"), 0),
             "window": f"{start} .. {end - dt.timedelta(days=1)}",
         }
-        if platform in reports:
-            metadata["pull_report"] = reports[platform]
+        if pulled is not None:
+            metadata.update(_platform_metadata(pulled, platform))
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, start: dt.date, end: dt.date):
+    """An API can only be asked today what it shows today: the run whose fetch-day range
+    includes today (WIB) pulls the *edition's* window [start, end) of posts (plus one profile
+    snapshot per account), and the envelopes' fetch day is today. Runs over past fetch days
+    only (UI backfills, the catch-up run of `gsm materialize`, tag API_PULL_TAG=skip) pull
+    nothing and report what landed then. Whatever happens during the pull, every envelope
+    file under landing/api not yet registered is registered and indexed before this returns
+    or raises (a rejected token or a crash never loses what landed; a closed window is not
+    pulled again on the next run, so an unregistered file would otherwise be lost)."""
+    from gsm_platform.sources.api.edition import NoCredentials, pull_edition
+
+    today = dt.datetime.now(WIB).date()
+    if not (start <= today < end) or context.run.tags.get(API_PULL_TAG) == "skip":
+        context.log.info(f"api source: no pull in this run (fetch days {start} .. {end - dt.timedelta(days=1)}, today {today})")
+        _register_api_files(conn, home)
+        return None
+    registry = load_registry(cfg["registry_path"])
+    editions = load_editions(cfg["editions_path"])
+    edition = editions.get(cfg["edition"]) if cfg.get("edition") else editions.latest()
+    out_dir = landing_dir(home) / "api"
+    context.log.info(f"api source: pulling edition {edition.id}, posts of {edition.start} .. {edition.end} (WIB, end excluded)")
+    try:
+        pulled = pull_edition(registry, edition, out_dir, ApiSource.from_env().pull, progress=context.log.info)
+    except NoCredentials as exc:
+        raise dg.Failure(description=str(exc)) from None
+    finally:
+        new, envelopes = _register_api_files(conn, home)
+        context.log.info(f"api source: landed {new} new file(s), {envelopes} envelope(s)")
+    for warning in pulled.warnings():
+        context.log.warning(warning)
+    for platform, report in sorted(pulled.reports.items()):
+        context.log.info(report.summary())
+    return pulled
+
+
+def _register_api_files(conn, home: Path) -> tuple[int, int]:
+    root = landing_dir(home) / "api"
+    if not root.is_dir():
+        return 0, 0
+    new = register_landed(conn, home, envelope_files(root), "api")
+    return len(new), index_envelopes(conn, home, new)
+
+
+def _platform_metadata(pulled, platform: str) -> dict:
+    if platform in pulled.reports:
+        r = pulled.reports[platform]
+        return {
+            "edition": pulled.edition,
+            "pull_report": r.summary(),  # scrubbed by the api source: never a credential
+            "accounts_done": len(r.accounts_done),
+            "accounts_failed": len(r.accounts_failed),
+            "accounts_unavailable": len(r.accounts_unavailable),
+            "accounts_pending": len(r.accounts_pending),
+            "objects_skipped": len(r.skipped),
+            "stopped": r.stopped_reason or "",
+        }
+    if platform in pulled.missing_credentials:
+        return {"edition": pulled.edition, "pull_report": f"{platform}: not pulled: {pulled.missing_credentials[platform]} is not set"}
+    if platform in pulled.no_accounts:
+        return {"edition": pulled.edition, "pull_report": f"{platform}: no registry account of the edition's clusters"}
+    return {"pull_report": f"{platform}: not a platform of edition {pulled.edition}"}
+
+
+def _pull_metadata(pulled) -> dict:
+    return {f"{p}_pull_report": dg.MetadataValue.text(_platform_metadata(pulled, p)["pull_report"]) for p in PLATFORMS}

@@ -38,6 +38,8 @@ class GsmInputs(dg.ConfigurableResource):
             "editions_path": self.editions_path or saved.get("editions_path") or str(DEFAULT_EDITIONS),
             "source": source,
             "input_dir": self.input_dir or saved.get("input_dir") or str(demo_input_dir()),
+            # the edition the `api` source pulls the window of (empty: the latest edition)
+            "edition": saved.get("edition") or "",
         }
 
 

@@ -4,6 +4,7 @@ environment only (see PLATFORM_ENV), so they never reach run config, the UI or t
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +21,22 @@ class ApiSource(dg.ConfigurableResource):
     concurrency: int = 4
     timeout_seconds: float = 30
     max_retries: int = 5
+
+    @classmethod
+    def from_env(cls) -> "ApiSource":
+        """The tuning `gsm materialize` uses: GSM_API_CONCURRENCY (accounts pulled at once per
+        platform), GSM_API_TIMEOUT_SECONDS, GSM_API_MAX_RETRIES; unset means the defaults."""
+        fields = {"concurrency": ("GSM_API_CONCURRENCY", int), "timeout_seconds": ("GSM_API_TIMEOUT_SECONDS", float),
+                  "max_retries": ("GSM_API_MAX_RETRIES", int)}
+        values = {}
+        for name, (variable, kind) in fields.items():
+            text = (os.environ.get(variable) or "").strip()
+            if text:
+                try:
+                    values[name] = kind(text)
+                except ValueError:
+                    raise ValueError(f"{variable} must be a number (got {text!r})") from None
+        return cls(**values)
 
     def pull(
         self,
