@@ -27,7 +27,7 @@ def latest_edition(conn: duckdb.DuckDBPyConnection) -> str | None:
 
 def ranking_rows(conn: duckdb.DuckDBPyConnection, edition: str, category: str | None = None,
                  cluster: str | None = None) -> list[dict]:
-    """Rows in a stable order: category (award order), cluster, rank."""
+    """Rows in a stable order: edition, category (award order), cluster, rank, institution_id."""
     where, params = ["edition_id = ?"], [edition]
     if category:
         where.append("category = ?")
@@ -40,7 +40,7 @@ def ranking_rows(conn: duckdb.DuckDBPyConnection, edition: str, category: str | 
         f"""SELECT edition_id, category, cluster, rank, institution_id, institution_name, score, nominee,
                    methodology_version
             FROM {RANKINGS_RELATION} WHERE {' AND '.join(where)}
-            ORDER BY {order}, cluster, rank""",
+            ORDER BY edition_id, {order}, cluster, rank, institution_id""",
         params,
     ).fetchall()
     return [
