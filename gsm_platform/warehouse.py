@@ -17,7 +17,7 @@ import duckdb
 from gsm_platform.paths import warehouse_path
 
 WAREHOUSE_POOL = "warehouse"
-DEFAULT_MEMORY_LIMIT = "8GB"
+DEFAULT_MEMORY_LIMIT = "4GB"  # per DuckDB process; raise it on a bigger machine (docs/scale.md)
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS registry;
@@ -52,14 +52,30 @@ def memory_limit() -> str:
     return os.environ.get("GSM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
 
+def temp_directory(path: Path) -> Path:
+    """Where DuckDB spills beyond the memory limit (env GSM_DUCKDB_TEMP_DIRECTORY, default
+    duckdb_tmp/ beside the warehouse file). dbt spills to DuckDB's default, <warehouse>.tmp."""
+    return Path(os.environ.get("GSM_DUCKDB_TEMP_DIRECTORY") or path.parent / "duckdb_tmp")
+
+
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path) if path else warehouse_path()
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.ConnectionException as exc:
+            # this process already holds the file open read-write (DuckDB shares one database
+            # instance per file and process, with one configuration): join that instance
+            if "different configuration" not in str(exc):
+                raise
+            return duckdb.connect(str(path), config={"memory_limit": memory_limit()})
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
-    spill = path.parent / "duckdb_tmp"
-    conn.execute(f"SET temp_directory = '{spill}'")
+    spill = temp_directory(path)
+    try:
+        conn.execute(f"SET temp_directory = '{spill}'")
+    except duckdb.NotImplementedException:
+        pass  # this process's open instance already spilled to its temp directory: keep it
     conn.execute(DDL)
     return conn
 

@@ -211,6 +211,8 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
 
 
 def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
+    # `r` beside the unnested post is only what the parser's POST_CONTEXT keeps of the body
+    # (usually nothing): the whole body, post list included, would be repeated once per post
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE platform_posts AS
@@ -218,7 +220,8 @@ def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleT
                {_one_line(parser.POST_FIELDS)},
                EXISTS (SELECT 1 FROM registry.accounts a
                        WHERE a.platform = '{platform}' AND a.account_id = q.account_id) AS registered
-        FROM (SELECT source_file, source_line, account_id, fetched_at, fetch_date, r,
+        FROM (SELECT source_file, source_line, account_id, fetched_at, fetch_date,
+                     {parser.POST_CONTEXT} AS r,
                      unnest({parser.POSTS_LIST}) AS p,
                      generate_subscripts({parser.POSTS_LIST}, 1) - 1 AS pos
               FROM parsed WHERE kind = 'posts') q

@@ -27,6 +27,9 @@ ERROR = """CASE WHEN r.data IS NULL AND (r.errors IS NOT NULL OR r.title IS NOT 
 POSTS_LIST = f"try_cast(r.data AS {TWEETS_TYPE})"
 RAW_POST = "json_extract(text, '$.response.data[' || pos || ']')"
 
+# what of the body the post fields read besides the post: the unnest repeats it once per post,
+# so never the whole body (its post list: quadratic in the page size; docs/scale.md)
+POST_CONTEXT = "struct_pack(includes := r.includes)"
 # the first attached media decides the kind; its view_count (videos) is the post's views
 _FIRST_MEDIA = "list_filter(r.includes.media, lambda m: m.media_key = p.attachments.media_keys[1])[1]"
 POST_FIELDS = f"""
