@@ -24,6 +24,9 @@ def _prepare_environment() -> Path:
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
     os.environ["GSM_WAREHOUSE"] = str(warehouse_path(home))  # dbt's profile reads it
+    # a single-run backfill over a year of fetch days plans one event per asset, not one per
+    # asset and day (thousands of SQLite writes before the run starts); see docs/scale.md
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     yaml_file = dh / "dagster.yaml"
     if not yaml_file.exists():
         # in-process runs of `gsm` and the UI share this instance; telemetry off (no network here)
@@ -50,14 +53,51 @@ def _fetch_day_range(source: str) -> tuple[dt.date, dt.date] | None:
     import duckdb
 
     if source == "api":
+        # the run pulls today; earlier fetch days are added while they hold landed envelopes
+        # that were never cleaned (a run that failed after landing: a closed window is not
+        # pulled again, so those envelopes are the only copy of its posts)
         today = dt.datetime.now(WIB).date()
-        return today, today
+        uncleaned = _uncleaned_fetch_days()
+        return (min(uncleaned[0], today) if uncleaned else today), today
     with duckdb.connect(str(warehouse_path()), read_only=True) as conn:
         lo, hi = conn.execute("SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes").fetchone()
     if lo is None:
         return None
     last_partition = dt.datetime.now(WIB).date()  # end_offset=1: today is the last partition
     return max(lo, dt.date(2018, 1, 1)), min(hi, last_partition)
+
+
+def _uncleaned_fetch_days(after: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last fetch day (WIB) of indexed envelopes that no cleaned table has read yet
+    (no post snapshot, follower snapshot or quarantine row comes from their file)."""
+    import duckdb
+
+    if not warehouse_path().exists():
+        return None
+    later = f"AND e.fetch_date > DATE '{after}'" if after else ""
+    with duckdb.connect(str(warehouse_path()), read_only=True) as conn:
+        lo, hi = conn.execute(
+            f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
+                             UNION SELECT source_file FROM clean.quarantine)
+                SELECT min(e.fetch_date), max(e.fetch_date) FROM raw.envelopes e
+                WHERE e.fetch_date IS NOT NULL {later} AND e.source_file NOT IN (SELECT source_file FROM used)"""
+        ).fetchone()
+    return None if lo is None else (max(lo, dt.date(2018, 1, 1)), hi)
+
+
+def _pull_reports(result) -> list[str]:
+    """The api pull's per-platform reports and warnings, from the raw pulls' metadata."""
+    reports = []
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path[0] == "raw" and "pull_report" in mat.metadata:
+            reports.append(mat.metadata["pull_report"].value)
+    for event in result.all_events:  # a failed pull (rejected token) carries them in its failure
+        failure = event.step_failure_data if event.is_step_failure else None
+        if failure is not None and failure.user_failure_data is not None:
+            meta = failure.user_failure_data.metadata or {}
+            reports += [v.value for k, v in sorted(meta.items()) if k.endswith("_pull_report")]
+    return ["  " + line for report in reports for line in str(report).splitlines()]
 
 
 @contextlib.contextmanager
@@ -83,10 +123,17 @@ def _output_to(log_file: Path):
             os.close(saved[1])
 
 
+# tags added to every run a command launches (`gsm backfill`: gsm/backfill=<edition>)
+_RUN_TAGS: dict[str, str] = {}
+
+
 def _execute(job_def, log_file: Path, **kwargs):
     """Runs a job in process into the GSM_HOME instance; on failure, says which step failed
     and where the log is, instead of a wall of Dagster events."""
     import dagster as dg
+
+    if _RUN_TAGS:
+        kwargs["tags"] = {**_RUN_TAGS, **(kwargs.get("tags") or {})}
 
     with _output_to(log_file):
         result = job_def.execute_in_process(raise_on_error=False, **kwargs)
@@ -101,13 +148,17 @@ def _execute(job_def, log_file: Path, **kwargs):
             else:
                 data = e.event_specific_data
                 lines.append(f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}")
-        raise RunFailed(f"Dagster run {result.run_id} of job {job_def.name} failed:\n" + "\n".join(lines)
+        exc = RunFailed(f"Dagster run {result.run_id} of job {job_def.name} failed:\n" + "\n".join(lines)
                         + f"\nfull log: {log_file}; events in the Dagster UI (make ui)")
+        exc.result = result
+        raise exc
     return result
 
 
 class RunFailed(RegistryError):
     """A Dagster run of `gsm materialize`/`gsm backfill` did not succeed."""
+
+    result = None  # the ExecuteInProcessResult of the failed run
 
 
 def run_edition(edition_id: str, source: str, input_dir: str | None, registry: str | None, editions: str | None,
@@ -138,13 +189,32 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     days = _fetch_day_range(source)
     if days is None:
         raise RegistryError("nothing landed: the input has no readable envelope")
-    say(f"[2/3] raw pulls and cleaned snapshots for fetch days {days[0]} .. {days[1]} (one run)")
-    _execute(
-        defs.resolve_job_def(CLEAN_JOB), log_file,
-        instance=instance,
-        tags={"dagster/asset_partition_range_start": days[0].isoformat(),
-              "dagster/asset_partition_range_end": days[1].isoformat()},
-    )
+    say(f"[2/3] raw pulls and cleaned snapshots for fetch days {days[0]} .. {days[1]} (one run)"
+        + (f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
+           "(end excluded), progress in the log" if source == "api" else ""))
+    try:
+        cleaned = _execute(
+            defs.resolve_job_def(CLEAN_JOB), log_file,
+            instance=instance,
+            tags={"dagster/asset_partition_range_start": days[0].isoformat(),
+                  "dagster/asset_partition_range_end": days[1].isoformat()},
+        )
+    except RunFailed as exc:
+        if source == "api":  # what was pulled and landed before the failure
+            for line in _pull_reports(exc.result):
+                say(line)
+        raise
+    if source == "api":
+        for line in _pull_reports(cleaned):
+            say(line)
+        late = _uncleaned_fetch_days(after=days[1])
+        if late:  # the pull went past midnight (WIB): clean the new day too, without pulling again
+            from assets.raw import API_PULL_TAG
+
+            say(f"      and fetch days {late[0]} .. {late[1]} (pulled after midnight)")
+            _execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance,
+                     tags={"dagster/asset_partition_range_start": late[0].isoformat(),
+                           "dagster/asset_partition_range_end": late[1].isoformat(), API_PULL_TAG: "skip"})
     say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
     result = _execute(defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id)
     return {"home": str(home), "run_id": result.run_id, "fetch_days": [str(days[0]), str(days[1])],
@@ -195,9 +265,109 @@ def cmd_rankings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality(args: argparse.Namespace) -> int:
+    """Reconciliation, quarantine and every layer's checks; exit 1 when an ERROR check fails."""
+    from gsm_platform import rankings
+    from gsm_platform.quality import format_quality_table, quality_report
+
+    with _open_warehouse() as conn:
+        edition = args.edition or rankings.latest_edition(conn)
+        report = quality_report(conn, edition)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(format_quality_table(report))
+    return 1 if any(not c["passed"] and c["severity"] == "ERROR" for c in report["checks"]) else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from gsm_platform import explain
+
+    with _open_warehouse() as conn:
+        try:
+            sheet = explain.explain(conn, gsm_home(), args.edition, args.category, args.institution, args.cluster)
+        except explain.SourceIntegrityError as exc:
+            print(f"gsm explain: {exc}", file=sys.stderr)
+            return 3
+    print(explain.to_json(sheet) if args.format == "json" else explain.to_text(sheet))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from gsm_platform import report
+
+    with _open_warehouse() as conn:
+        out = report.write_report(conn, gsm_home(), args.edition, Path(args.out) if args.out else None,
+                                  Path(args.jury) if args.jury else None)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_jury(args: argparse.Namespace) -> int:
+    from gsm_platform import jury
+
+    with _open_warehouse() as conn:
+        decisions = jury.load_jury(args.decisions, conn, args.edition)
+    print(jury.format_summary(decisions, args.edition))
+    return 0
+
+
+def _add_audit_commands(sub) -> None:
+    """explain, report, jury (docs/audit.md)."""
+    x = sub.add_parser("explain", help="an auditor's worksheet of one score, down to the landed files")
+    x.add_argument("--edition", required=True)
+    x.add_argument("--category", required=True)
+    x.add_argument("--institution", required=True)
+    x.add_argument("--cluster", help="optional: checked against the institution's cluster")
+    x.add_argument("--format", choices=("text", "json"), default="text")
+    x.set_defaults(func=cmd_explain)
+
+    h = sub.add_parser("report", help="static HTML report for the jury and auditors")
+    h.add_argument("--edition", required=True)
+    h.add_argument("--out", help="output directory (default GSM_HOME/reports/<edition>)")
+    h.add_argument("--jury", help="jury decisions YAML (default GSM_HOME/jury/<edition>.yaml when present)")
+    h.set_defaults(func=cmd_report)
+
+    j = sub.add_parser("jury", help="validate a jury decisions file against the computed rankings")
+    j.add_argument("--edition", required=True)
+    j.add_argument("--decisions", required=True, help="jury decisions YAML (docs/jury.example.yaml)")
+    j.set_defaults(func=cmd_jury)
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """The yearly backfill of an edition, in process: the runs the `yearly_edition_backfill`
+    sensor asks the backfill daemon for (landing, the fetch days in one single-run backfill,
+    the edition's metrics), each tagged gsm/backfill=<edition>. Inputs default to this
+    GSM_HOME's last ones (config.json), then to the shipped files."""
+    import uuid
+
+    import dagster as dg
+
+    from assets.schedules import BACKFILL_TAG
+    from gsm_platform.config import GsmInputs
+
+    saved = GsmInputs().resolved()
+    source = args.source or saved["source"]
+    input_dir = args.input or (saved["input_dir"] if source == "files" else None)
+    backfill_id = uuid.uuid4().hex[:8]
+    _RUN_TAGS.update({BACKFILL_TAG: args.edition, f"{BACKFILL_TAG}_id": backfill_id})
+    try:
+        summary = run_edition(args.edition, source, input_dir, args.registry or saved["registry_path"],
+                              args.editions or saved["editions_path"])
+    finally:
+        _RUN_TAGS.clear()
+    runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={f"{BACKFILL_TAG}_id": backfill_id}))
+    print(f"\nedition {args.edition}: backfilled fetch days {summary['fetch_days'][0]} .. {summary['fetch_days'][1]} "
+          f"and the edition's metrics in {len(runs)} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
+          f"({f'{BACKFILL_TAG}_id'}={backfill_id})")
+    print(f"state: {summary['home']} (`make ui` to browse the runs)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gsm", description="Government Social Media award platform")
     sub = p.add_subparsers(dest="command", required=True)
+    _add_audit_commands(sub)
 
     g = sub.add_parser("generate", help="write a deterministic demo data set (registry, editions, envelopes)")
     g.add_argument("--scale", default="quick", help="quick | award | a multiple of award scale (e.g. 0.1, 10)")
@@ -212,6 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--editions", help="editions YAML (default: the shipped editions)")
     m.set_defaults(func=cmd_materialize)
 
+    b = sub.add_parser("backfill", help="the yearly backfill of an edition, in a bounded number of Dagster runs")
+    b.add_argument("--edition", required=True)
+    b.add_argument("--source", choices=("demo", "files", "api"), help="default: this GSM_HOME's last source")
+    b.add_argument("--input", help="directory of recorded envelopes (for --source files)")
+    b.add_argument("--registry", help="registry YAML (default: this GSM_HOME's last, else the shipped one)")
+    b.add_argument("--editions", help="editions YAML (default: this GSM_HOME's last, else the shipped one)")
+    b.set_defaults(func=cmd_backfill)
+
     r = sub.add_parser("rankings", help="print the rankings of an edition")
     r.add_argument("--edition", help="default: the latest edition with rankings")
     r.add_argument("--category")
@@ -219,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=("table", "json", "csv"), default="table")
     r.add_argument("--nominees", action="store_true", help="table: show nominees only")
     r.set_defaults(func=cmd_rankings)
+
+    q = sub.add_parser("quality", help="reconciliation, quarantine and the checks of every layer")
+    q.add_argument("--edition", help="default: the latest edition with rankings (without one: everything)")
+    q.add_argument("--format", choices=("table", "json"), default="table")
+    q.set_defaults(func=cmd_quality)
     return p
 
 
@@ -230,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         print(f"gsm {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `gsm ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

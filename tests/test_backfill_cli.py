@@ -1,0 +1,39 @@
+"""`gsm backfill --edition ID`: every run it launches is recorded in GSM_HOME's instance with
+the gsm/backfill tag (the pipeline itself is run_edition's, covered by the end-to-end tests)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from gsm_platform import cli
+
+
+@dg.op
+def _noop() -> int:
+    return 1
+
+
+@dg.job
+def _tiny():
+    _noop()
+
+
+def test_gsm_backfill_tags_every_run(gsm_home, monkeypatch, capsys):
+    seen = {}
+
+    def fake_run_edition(edition_id, source, input_dir, registry, editions, quiet=False):
+        home = cli._prepare_environment()
+        seen.update(edition=edition_id, source=source, registry=registry, editions=editions)
+        instance = dg.DagsterInstance.get()
+        for step in ("ingest", "clean", "award"):
+            cli._execute(_tiny, home / "logs" / "test.log", instance=instance, tags={"step": step})
+        return {"home": str(home), "fetch_days": ["2024-08-31", "2025-10-08"], "run_id": "", "log": ""}
+
+    monkeypatch.setattr(cli, "run_edition", fake_run_edition)
+    assert cli.main(["backfill", "--edition", "2025"]) == 0
+    assert seen["edition"] == "2025" and seen["source"] == "demo"  # no config.json: the defaults
+    assert cli._RUN_TAGS == {}  # only that command's runs are tagged
+    runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={"gsm/backfill": "2025"}))
+    assert sorted(r.tags["step"] for r in runs) == ["award", "clean", "ingest"]
+    assert len({r.tags["gsm/backfill_id"] for r in runs}) == 1
+    assert "in 3 Dagster runs tagged gsm/backfill=2025" in capsys.readouterr().out

@@ -1,0 +1,81 @@
+"""The yearly edition backfill sensor, evaluated before and after an edition's end + settle days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import dagster as dg
+import pytest
+
+from assets import schedules
+from assets.rankings import RANKINGS_KEY
+from assets.raw import LANDING_KEY, RAW_KEYS
+from assets.cleaned import POSTS_KEY
+
+
+@pytest.fixture(scope="module")
+def defs():
+    from gsm_platform.definitions import build_definitions
+
+    return build_definitions()
+
+
+def _evaluate(defs, instance, monkeypatch, today: dt.date, cursor: str | None = None):
+    monkeypatch.setattr(schedules, "_today", lambda: today)
+    from gsm_platform.config import GsmInputs
+
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                      resources={"inputs": GsmInputs()})
+    return schedules.yearly_edition_backfill(context)
+
+
+def test_sensor_requests_one_backfill_per_due_edition(defs, gsm_home, monkeypatch):
+    # the shipped editions: 2020 = [2019-10-01, 2020-10-01), 2025 = [2024-10-01, 2025-10-01); settle_days 7
+    with dg.instance_for_test() as instance:
+        before = _evaluate(defs, instance, monkeypatch, dt.date(2020, 10, 8))  # the cutoff day itself
+        assert isinstance(before, dg.SkipReason)
+        assert "2020 on 2020-10-09" in before.skip_message
+
+        after = _evaluate(defs, instance, monkeypatch, dt.date(2020, 10, 9))
+        assert isinstance(after, dg.SensorResult)
+        assert len(after.run_requests) == 1
+        request = after.run_requests[0]
+        assert request.requires_backfill_daemon()
+        assert request.tags[schedules.BACKFILL_TAG] == "2020"
+        subset = request.asset_graph_subset
+        assert {LANDING_KEY} <= set(subset.non_partitioned_asset_keys)
+        days = list(subset.partitions_subsets_by_asset_key[POSTS_KEY].get_partition_keys())
+        assert days[0] == "2019-08-31" and days[-1] == "2020-10-08"  # start - 31 days .. end + settle_days
+        assert list(subset.partitions_subsets_by_asset_key[RAW_KEYS["x"]].get_partition_keys()) == days
+        assert list(subset.partitions_subsets_by_asset_key[RANKINGS_KEY].get_partition_keys()) == ["2020"]
+        dbt_keys = [k for k in subset.partitions_subsets_by_asset_key if k.path[0] == "marts"]
+        assert dbt_keys, "the dbt marts are part of the backfill"
+        assert json.loads(after.cursor) == ["2020"]
+        assert after.dynamic_partitions_requests[0].partition_keys == ["2020"]
+
+        # requested once: the next evaluations skip it until the next edition is due
+        again = _evaluate(defs, instance, monkeypatch, dt.date(2021, 3, 1), cursor=after.cursor)
+        assert isinstance(again, dg.SkipReason)
+        assert "2025 on 2025-10-09" in again.skip_message
+        assert isinstance(_evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 8), cursor=after.cursor),
+                          dg.SkipReason)
+        later = _evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 9), cursor=after.cursor)
+        assert [r.tags[schedules.BACKFILL_TAG] for r in later.run_requests] == ["2025"]
+        assert json.loads(later.cursor) == ["2020", "2025"]
+
+
+def test_sensor_skips_an_edition_already_materialized(defs, gsm_home, monkeypatch):
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("edition", ["2020"])
+        instance.report_runless_asset_event(dg.AssetMaterialization(RANKINGS_KEY, partition="2020"))
+        result = _evaluate(defs, instance, monkeypatch, dt.date(2021, 1, 1))
+        assert isinstance(result, dg.SkipReason)
+
+
+def test_fetch_days_stop_at_today():
+    from gsm_platform.registry import load_editions, DEFAULT_EDITIONS
+
+    edition = load_editions(DEFAULT_EDITIONS).get("2025")
+    assert schedules.edition_fetch_days(edition, 7) == (dt.date(2024, 8, 31), dt.date(2025, 10, 8))
+    assert schedules.edition_fetch_days(edition, 7, today=dt.date(2025, 10, 3))[1] == dt.date(2025, 10, 3)
