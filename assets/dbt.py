@@ -48,11 +48,23 @@ def dbt_env() -> None:
     os.environ["GSM_WAREHOUSE"] = str(warehouse_path())
 
 
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """The manifest must describe the project as it is on disk: a model or test added since
+    the last parse would otherwise reach Dagster as an event it has no asset or check for."""
+    if not project.manifest_path.exists():
+        return True
+    parsed_at = project.manifest_path.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "seeds"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > parsed_at for p in sources if p.exists())
+
+
 @cache
 def dbt_project() -> DbtProject:
     dbt_env()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    if not project.manifest_path.exists():
+    if _manifest_is_stale(project):
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
