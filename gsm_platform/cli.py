@@ -364,6 +364,16 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_edition_inputs(parser: argparse.ArgumentParser, source_default: str | None, files_default: str) -> None:
+    """The flags that say what an edition is built from (materialize and backfill)."""
+    parser.add_argument("--edition", required=True)
+    parser.add_argument("--source", choices=("demo", "files", "api"), default=source_default,
+                        help="default: " + (source_default or "this GSM_HOME's last source"))
+    parser.add_argument("--input", help="directory of recorded envelopes (for --source files)")
+    parser.add_argument("--registry", help=f"registry YAML (default: {files_default})")
+    parser.add_argument("--editions", help=f"editions YAML (default: {files_default})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gsm", description="Government Social Media award platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -375,19 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_generate)
 
     m = sub.add_parser("materialize", help="materialize every asset an edition needs, through Dagster")
-    m.add_argument("--edition", required=True)
-    m.add_argument("--source", choices=("demo", "files", "api"), default="demo")
-    m.add_argument("--input", help="directory of recorded envelopes (for --source files)")
-    m.add_argument("--registry", help="registry YAML (default: the shipped registry)")
-    m.add_argument("--editions", help="editions YAML (default: the shipped editions)")
+    _add_edition_inputs(m, source_default="demo", files_default="the shipped one")
     m.set_defaults(func=cmd_materialize)
 
     b = sub.add_parser("backfill", help="the yearly backfill of an edition, in a bounded number of Dagster runs")
-    b.add_argument("--edition", required=True)
-    b.add_argument("--source", choices=("demo", "files", "api"), help="default: this GSM_HOME's last source")
-    b.add_argument("--input", help="directory of recorded envelopes (for --source files)")
-    b.add_argument("--registry", help="registry YAML (default: this GSM_HOME's last, else the shipped one)")
-    b.add_argument("--editions", help="editions YAML (default: this GSM_HOME's last, else the shipped one)")
+    _add_edition_inputs(b, source_default=None, files_default="this GSM_HOME's last, else the shipped one")
     b.set_defaults(func=cmd_backfill)
 
     r = sub.add_parser("rankings", help="print the rankings of an edition")
