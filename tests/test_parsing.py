@@ -102,3 +102,26 @@ def test_youtube_hidden_subscriber_count_is_quarantined_as_unknown_audience(tmp_
     assert conn.execute("SELECT count(*) FROM clean.follower_snapshots").fetchone()[0] == 0
     reasons = conn.execute("SELECT reason FROM clean.quarantine").fetchall()
     assert reasons == [("the account hides its follower count (items[0].statistics.subscriberCount): audience unknown",)]
+
+
+def test_a_window_cleaned_in_slices_equals_one_piece(tmp_path, monkeypatch):
+    """clean_window cuts a long window into slices of whole fetch days (parsing.SLICE_BYTES) so
+    that a 10x edition does not spill without bound; slicing must change nothing."""
+    from gsm_platform import parsing
+
+    inp = tmp_path / "input"
+    shutil.copytree(FIXTURES_SAMPLES, inp / "samples")
+    shutil.copytree(FIXTURES_SAMPLES.parent / "bad", inp / "bad")  # undated envelopes, duplicates, ...
+    tables = ("clean.post_snapshots", "clean.follower_snapshots", "clean.quarantine", "clean.reconciliation")
+
+    def build(name):
+        conn, recon = build_clean(tmp_path / name, inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+        rows = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+        conn.close()
+        return recon, rows
+
+    whole = build("whole")
+    monkeypatch.setattr(parsing, "SLICE_BYTES", 1)  # one slice per fetch day
+    sliced = build("sliced")
+    assert sliced == whole
+    assert len(whole[1]["clean.reconciliation"]) > 3 and whole[1]["clean.quarantine"]

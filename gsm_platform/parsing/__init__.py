@@ -47,18 +47,49 @@ def _one_line(sql: str) -> str:
     return " ".join(sql.split())
 
 
+# envelope text cleaned per transaction: bounds the temp tables (and what DuckDB spills of
+# them) whatever the size of the window. A 10x edition cleaned in one piece needed more than
+# 60 GB of spill; an award-scale edition (~1.5 GB of envelopes) is still one slice. A slice is
+# a run of whole fetch days, so exact duplicates (same fetch time) always share one.
+SLICE_BYTES = 1536 << 20
+
+
 def clean_window(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
     """(Re)build the cleaned rows of envelopes fetched in [start, end) (WIB dates), plus the
     envelopes whose fetch time cannot be read (they belong to no day, so every run
-    re-quarantines them). Returns reconciliation counts per platform for the window."""
+    re-quarantines them), in slices of whole fetch days of about SLICE_BYTES of envelopes.
+    Returns reconciliation counts per platform for the window."""
     window = f"(fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}')"
+    for i, (lo, hi) in enumerate(_slices(conn, window, start, end)):
+        _clean_slice(conn, lo, hi, undated=i == 0)
+    return reconciliation(conn, f"{window} OR fetch_date IS NULL")
+
+
+def _slices(conn: duckdb.DuckDBPyConnection, window: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    days = conn.execute(
+        f"SELECT fetch_date, sum(strlen(text)) FROM raw.envelopes WHERE {window} GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    bounds, size = [start], 0
+    for day, day_bytes in days:
+        if size and size + day_bytes > SLICE_BYTES:
+            bounds.append(day)
+            size = 0
+        size += day_bytes
+    bounds.append(end)
+    return list(zip(bounds, bounds[1:]))
+
+
+def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, undated: bool) -> None:
+    """One transaction: the slice's cleaned rows are replaced whole or not at all."""
+    window = f"(fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}')"
+    scope = f"({window} OR fetch_date IS NULL)" if undated else window
     conn.execute("BEGIN")
     try:
         for table in ("clean.post_snapshots", "clean.follower_snapshots"):
             conn.execute(f"DELETE FROM {table} WHERE {window}")
         for table in ("clean.quarantine", "clean.reconciliation"):
-            conn.execute(f"DELETE FROM {table} WHERE {window} OR fetch_date IS NULL")
-        _envelope_checks(conn, window)
+            conn.execute(f"DELETE FROM {table} WHERE {scope}")
+        _envelope_checks(conn, scope)
         _create_candidates(conn)
         for platform, parser in PARSERS.items():
             _parse_platform(conn, platform, parser)
@@ -68,7 +99,6 @@ def clean_window(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) 
     except Exception:
         conn.execute("ROLLBACK")
         raise
-    return reconciliation(conn, f"{window} OR fetch_date IS NULL")
 
 
 def reconciliation(conn: duckdb.DuckDBPyConnection, where: str = "true") -> dict[str, dict[str, int]]:
@@ -82,7 +112,7 @@ def reconciliation(conn: duckdb.DuckDBPyConnection, where: str = "true") -> dict
     }
 
 
-def _envelope_checks(conn: duckdb.DuckDBPyConnection, window: str) -> None:
+def _envelope_checks(conn: duckdb.DuckDBPyConnection, scope: str) -> None:
     """Envelope-level damage: not JSON, missing or unknown header fields, no body."""
     names = ", ".join(PARSERS)
     platforms = ", ".join(f"'{p}'" for p in PARSERS)
@@ -103,7 +133,7 @@ def _envelope_checks(conn: duckdb.DuckDBPyConnection, window: str) -> None:
                                          || '" is not an ISO-8601 time with an offset'
             WHEN json_extract(text, '$.response') IS NULL THEN 'envelope has no "response" body'
           END AS reason
-        FROM raw.envelopes WHERE {window} OR fetch_date IS NULL
+        FROM raw.envelopes WHERE {scope}
         """
     )
     conn.execute(
