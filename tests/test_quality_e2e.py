@@ -55,8 +55,16 @@ def without_bad_records(name: str) -> str:
     whole = {line for line, pos in quarantined if pos is None}
     out = []
     for number, text in enumerate((BAD / name).read_text(encoding="utf-8").split("\n"), start=1):
-        if not text.strip() or number in whole:
+        if not text.strip():
             continue
+        if number in whole:
+            discovery = _business_discovery(text)
+            if discovery is None:
+                continue
+            # the bad record is the follower count inside an Instagram posts page: its posts stay
+            envelope = json.loads(text)
+            del envelope["response"]["business_discovery"]["followers_count"]
+            text = json.dumps(envelope)
         bad_positions = sorted((pos for line, pos in quarantined if line == number and pos is not None), reverse=True)
         if bad_positions:
             envelope = json.loads(text)
@@ -66,6 +74,19 @@ def without_bad_records(name: str) -> str:
             text = json.dumps(envelope)
         out.append(text)
     return "\n".join(out) + "\n"
+
+
+def _business_discovery(text: str) -> dict | None:
+    try:
+        envelope = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(envelope, dict) or envelope.get("kind") != "posts":
+        return None
+    response = envelope.get("response")
+    if isinstance(response, dict) and isinstance(response.get("business_discovery"), dict):
+        return response["business_discovery"]
+    return None
 
 
 def definitions_problem() -> str | None:
