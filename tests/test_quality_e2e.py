@@ -10,7 +10,6 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 
 from tests.test_quality_corpus import BAD, EXPECTED, _page
 
@@ -89,16 +88,6 @@ def _business_discovery(text: str) -> dict | None:
     return None
 
 
-def definitions_problem() -> str | None:
-    try:
-        from gsm_platform.definitions import build_definitions
-
-        build_definitions()
-    except Exception as exc:  # the lead's definitions do not load yet
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-    return None
-
-
 def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
     """`gsm materialize --source files` in its own GSM_HOME; the rankings and reconciliation."""
     from gsm_platform.cli import run_edition
@@ -119,9 +108,6 @@ def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
 
 
 def test_bad_records_do_not_change_the_rankings(tmp_path, monkeypatch):
-    problem = definitions_problem()
-    if problem:
-        pytest.skip(f"the Dagster definitions do not load yet ({problem})")
     for var in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME"):
         monkeypatch.setenv(var, os.environ.get(var, ""))  # restored after the test
     names = sorted(EXPECTED)
