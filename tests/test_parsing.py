@@ -125,3 +125,42 @@ def test_a_window_cleaned_in_slices_equals_one_piece(tmp_path, monkeypatch):
     sliced = build("sliced")
     assert sliced == whole
     assert len(whole[1]["clean.reconciliation"]) > 3 and whole[1]["clean.quarantine"]
+
+
+def test_x_media_are_looked_up_per_page_by_the_first_media_key(tmp_path):
+    """x lists media once per page (includes.media); each tweet's kind and views come from the
+    page's first media with the tweet's first media key, and never from another page."""
+    env = json.loads((FIXTURES_SAMPLES / "x_posts.json").read_text())
+    tweet = env["response"]["data"][0]
+
+    def t(i, keys):
+        out = {k: v for k, v in tweet.items() if k != "attachments"}
+        out["id"] = f"19{i}"
+        if keys is not None:
+            out["attachments"] = {"media_keys": keys}
+        return out
+
+    env["response"]["data"] = [t(1, None), t(2, ["9_9"]), t(3, ["3_1", "7_2"]), t(4, ["7_2"]), t(5, ["16_5"]), t(6, ["3_3"])]
+    env["response"]["includes"]["media"] = [
+        {"media_key": "3_1", "type": "photo"},
+        {"media_key": "7_2", "type": "video", "public_metrics": {"view_count": 7300}},
+        {"media_key": "7_2", "type": "photo"},  # a repeated key: the first one counts
+        {"media_key": "16_5", "type": "animated_gif", "public_metrics": {"view_count": 12}},
+    ]
+    other_page = json.loads((FIXTURES_SAMPLES / "x_posts.json").read_text())
+    other_page["response"]["data"] = [t(7, ["3_3"])]
+    other_page["response"]["includes"]["media"] = [{"media_key": "3_3", "type": "video", "public_metrics": {"view_count": 5}}]
+    inp = tmp_path / "input"
+    write_jsonl(inp / "x.jsonl", [env, other_page])
+    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    got = dict(((r[0], (r[1], r[2])) for r in conn.execute("SELECT post_id, media_kind, views FROM clean.post_snapshots").fetchall()))
+    assert got == {
+        "191": ("text", None),  # no attachments
+        "192": ("text", None),  # a key the page does not list
+        "193": ("image", None),  # the first key decides
+        "194": ("video", 7300),
+        "195": ("video", 12),  # an animated gif is a video
+        "196": ("text", None),  # 3_3 is listed on the other page only
+        "197": ("video", 5),
+    }
+    assert recon["x"] == {"raw_records": 7, "clean": 7, "duplicates": 0, "quarantined": 0}

@@ -164,10 +164,11 @@ def _parse_platform(conn: duckdb.DuckDBPyConnection, platform: str, parser: Modu
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT e.source_file, e.source_line, e.kind, e.account_id, e.fetched_at, e.fetch_date,
-               from_json(e.text, '{envelope_type}').response AS r
-        FROM raw.envelopes e JOIN envelope_status s USING (source_file, source_line)
-        WHERE s.reason IS NULL AND e.platform = '{platform}'
+        SELECT *, CASE WHEN kind = 'posts' THEN {parser.POSTS_LIST} END AS posts  -- typed once, read thrice
+        FROM (SELECT e.source_file, e.source_line, e.kind, e.account_id, e.fetched_at, e.fetch_date,
+                     from_json(e.text, '{envelope_type}').response AS r
+              FROM raw.envelopes e JOIN envelope_status s USING (source_file, source_line)
+              WHERE s.reason IS NULL AND e.platform = '{platform}')
         """
     )
     _quarantine_bodies(conn, platform, parser)
@@ -183,7 +184,7 @@ def _quarantine_bodies(conn: duckdb.DuckDBPyConnection, platform: str, parser: M
         SELECT source_file, source_line, kind, account_id, fetch_date,
           CASE WHEN ({parser.ERROR}) IS NOT NULL
                  THEN 'API error body landed instead of data (' || ({parser.ERROR}) || ')'
-               WHEN kind = 'posts' AND ({parser.POSTS_LIST}) IS NULL
+               WHEN kind = 'posts' AND posts IS NULL
                  THEN 'posts body has no list of posts where {platform} puts them'
           END AS reason
         FROM parsed
@@ -241,8 +242,22 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
 
 
 def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
-    # `r` beside the unnested post is only what the parser's POST_CONTEXT keeps of the body
-    # (usually nothing): the whole body, post list included, would be repeated once per post
+    # only the post travels with the unnest: anything of the body beside it would be repeated
+    # once per post (quadratic in the page size). Page-level media (x) are joined by key.
+    media_join = ""
+    if parser.PAGE_MEDIA:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE page_media AS
+            SELECT source_file, source_line, media.media_key, media
+            FROM (SELECT source_file, source_line, unnest({parser.PAGE_MEDIA}) AS media,
+                         generate_subscripts({parser.PAGE_MEDIA}, 1) AS i
+                  FROM parsed WHERE kind = 'posts')
+            QUALIFY row_number() OVER (PARTITION BY source_file, source_line, media.media_key ORDER BY i) = 1
+            """
+        )
+        media_join = "LEFT JOIN page_media USING (source_file, source_line, media_key)"
+    media_key = f", {parser.POST_MEDIA_KEY} AS media_key" if parser.PAGE_MEDIA else ""
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE platform_posts AS
@@ -250,11 +265,11 @@ def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleT
                {_one_line(parser.POST_FIELDS)},
                EXISTS (SELECT 1 FROM registry.accounts a
                        WHERE a.platform = '{platform}' AND a.account_id = q.account_id) AS registered
-        FROM (SELECT source_file, source_line, account_id, fetched_at, fetch_date,
-                     {parser.POST_CONTEXT} AS r,
-                     unnest({parser.POSTS_LIST}) AS p,
-                     generate_subscripts({parser.POSTS_LIST}, 1) - 1 AS pos
-              FROM parsed WHERE kind = 'posts') q
+        FROM (SELECT *{media_key} FROM (
+                SELECT source_file, source_line, account_id, fetched_at, fetch_date,
+                       unnest(posts) AS p, generate_subscripts(posts, 1) - 1 AS pos
+                FROM parsed WHERE kind = 'posts')) q
+        {media_join}
         """
     )
     conn.execute(f"ALTER TABLE platform_posts ADD COLUMN published_at TIMESTAMP")

@@ -20,7 +20,7 @@ REQUIRED_COUNTS = ("likes", "comments")  # absent shares = 0 (METHODOLOGY)
 
 ERROR = "CASE WHEN r.error IS NOT NULL THEN 'code ' || coalesce(r.error.code, '?') || ': ' || coalesce(r.error.message, '') END"
 POSTS_LIST = "r.data"
-POST_CONTEXT = "NULL"  # the post fields read nothing of the body besides the post
+PAGE_MEDIA = None  # media are inside each post
 RAW_POST = "json_extract(text, '$.response.data[' || pos || ']')"
 
 POST_FIELDS = """

@@ -14,7 +14,7 @@ REQUIRED_COUNTS = ("comments",)
 
 ERROR = "CASE WHEN r.error IS NOT NULL THEN 'code ' || coalesce(r.error.code, '?') || ': ' || coalesce(r.error.message, '') END"
 POSTS_LIST = "coalesce(r.data, r.business_discovery.media.data)"
-POST_CONTEXT = "NULL"  # the post fields read nothing of the body besides the post
+PAGE_MEDIA = None  # media are inside each post
 RAW_POST = """CASE WHEN json_exists(text, '$.response.data')
                    THEN json_extract(text, '$.response.data[' || pos || ']')
                    ELSE json_extract(text, '$.response.business_discovery.media.data[' || pos || ']') END"""

@@ -19,7 +19,7 @@ REQUIRED_COUNTS = ("likes", "comments", "shares")
 # every TikTok body carries error.code; "ok" is success
 ERROR = "CASE WHEN r.error.code IS NOT NULL AND r.error.code <> 'ok' THEN r.error.code || ': ' || coalesce(r.error.message, '') END"
 POSTS_LIST = "r.data.videos"
-POST_CONTEXT = "NULL"  # the post fields read nothing of the body besides the post
+PAGE_MEDIA = None  # media are inside each post
 RAW_POST = "json_extract(text, '$.response.data.videos[' || pos || ']')"
 
 # create_time is unix seconds; turned into an ISO text so one timestamp parse serves all

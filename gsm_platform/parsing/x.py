@@ -27,18 +27,20 @@ ERROR = """CASE WHEN r.data IS NULL AND (r.errors IS NOT NULL OR r.title IS NOT 
 POSTS_LIST = f"try_cast(r.data AS {TWEETS_TYPE})"
 RAW_POST = "json_extract(text, '$.response.data[' || pos || ']')"
 
-# what of the body the post fields read besides the post: the unnest repeats it once per post,
-# so never the whole body (its post list: quadratic in the page size; docs/scale.md)
-POST_CONTEXT = "struct_pack(includes := r.includes)"
+# media are listed once per page (includes.media), not inside the tweets: they are unnested
+# once per page and joined to each tweet by its first media key as `media` (the first of the
+# page's media with that key). Carrying the page's media list beside every tweet and searching
+# it per tweet was quadratic in the page size (docs/scale.md).
+PAGE_MEDIA = "r.includes.media"
+POST_MEDIA_KEY = "p.attachments.media_keys[1]"
 # the first attached media decides the kind; its view_count (videos) is the post's views
-_FIRST_MEDIA = "list_filter(r.includes.media, lambda m: m.media_key = p.attachments.media_keys[1])[1]"
-POST_FIELDS = f"""
+POST_FIELDS = """
   p.id AS post_id, p.created_at AS published_text,
-  CASE WHEN {_FIRST_MEDIA}."type" = 'photo' THEN 'image'
-       WHEN {_FIRST_MEDIA}."type" IN ('video', 'animated_gif') THEN 'video' ELSE 'text' END AS media_kind,
+  CASE WHEN media."type" = 'photo' THEN 'image'
+       WHEN media."type" IN ('video', 'animated_gif') THEN 'video' ELSE 'text' END AS media_kind,
   p.public_metrics.like_count AS likes_text, p.public_metrics.reply_count AS comments_text,
   p.public_metrics.retweet_count AS shares_text, p.public_metrics.quote_count AS quotes_text,
-  CASE WHEN {_FIRST_MEDIA}."type" IN ('video', 'animated_gif') THEN {_FIRST_MEDIA}.public_metrics.view_count END AS views_text,
+  CASE WHEN media."type" IN ('video', 'animated_gif') THEN media.public_metrics.view_count END AS views_text,
   false AS hidden"""
 
 FOLLOWERS = f"try_cast(r.data AS {USER_TYPE}).public_metrics.followers_count"

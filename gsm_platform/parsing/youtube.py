@@ -17,7 +17,7 @@ REQUIRED_COUNTS = ()  # likeCount absent = hidden, commentCount absent = 0
 
 ERROR = "CASE WHEN r.error IS NOT NULL THEN 'code ' || coalesce(r.error.code, '?') || ': ' || coalesce(r.error.message, '') END"
 POSTS_LIST = "r.items"
-POST_CONTEXT = "NULL"  # the post fields read nothing of the body besides the post
+PAGE_MEDIA = None  # media are inside each post
 RAW_POST = "json_extract(text, '$.response.items[' || pos || ']')"
 
 POST_FIELDS = """
