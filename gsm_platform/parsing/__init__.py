@@ -113,7 +113,10 @@ def reconciliation(conn: duckdb.DuckDBPyConnection, where: str = "true") -> dict
 
 
 def _envelope_checks(conn: duckdb.DuckDBPyConnection, scope: str) -> None:
-    """Envelope-level damage: not JSON, missing or unknown header fields, no body."""
+    """Envelope-level damage: not JSON, missing or unknown header fields. The header was parsed
+    at landing (a line that is not a JSON object has no platform there), so the text is parsed
+    again only for the few envelopes whose header is missing, to say why. An envelope without
+    a body is found when the body is parsed (`_quarantine_bodies`)."""
     names = ", ".join(PARSERS)
     platforms = ", ".join(f"'{p}'" for p in PARSERS)
     conn.execute(
@@ -121,17 +124,16 @@ def _envelope_checks(conn: duckdb.DuckDBPyConnection, scope: str) -> None:
         CREATE OR REPLACE TEMP TABLE envelope_status AS
         SELECT source_file, source_line, platform, kind, account_id, fetched_at, fetch_date,
           CASE
-            WHEN NOT json_valid(text) THEN 'line is not valid JSON (truncated or corrupt file)'
-            WHEN json_type(text) <> 'OBJECT' THEN 'envelope is not a JSON object'
+            WHEN platform IS NULL AND NOT json_valid(text) THEN 'line is not valid JSON (truncated or corrupt file)'
+            WHEN platform IS NULL AND json_type(text) <> 'OBJECT' THEN 'envelope is not a JSON object'
             WHEN platform IS NULL THEN 'envelope has no "platform" (expected one of {names})'
             WHEN platform NOT IN ({platforms}) THEN 'unknown platform "' || platform || '" (expected one of {names})'
             WHEN kind IS NULL THEN 'envelope has no "kind" (expected posts or profile)'
             WHEN kind NOT IN ('posts', 'profile') THEN 'unknown kind "' || kind || '" (expected posts or profile)'
             WHEN account_id IS NULL THEN 'envelope has no "account_id"'
-            WHEN json_extract_string(text, '$.fetched_at') IS NULL THEN 'envelope has no "fetched_at"'
+            WHEN fetched_at IS NULL AND json_extract_string(text, '$.fetched_at') IS NULL THEN 'envelope has no "fetched_at"'
             WHEN fetched_at IS NULL THEN 'fetched_at "' || json_extract_string(text, '$.fetched_at')
                                          || '" is not an ISO-8601 time with an offset'
-            WHEN json_extract(text, '$.response') IS NULL THEN 'envelope has no "response" body'
           END AS reason
         FROM raw.envelopes WHERE {scope}
         """
@@ -177,12 +179,14 @@ def _parse_platform(conn: duckdb.DuckDBPyConnection, platform: str, parser: Modu
 
 
 def _quarantine_bodies(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
-    """Whole bodies that carry no data: an API error body, a posts body without its list."""
+    """Whole bodies that carry no data: none (no "response", or null), an API error body, a posts
+    body without its list."""
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE bad_bodies AS
         SELECT source_file, source_line, kind, account_id, fetch_date,
-          CASE WHEN ({parser.ERROR}) IS NOT NULL
+          CASE WHEN r IS NULL THEN 'envelope has no "response" body'
+               WHEN ({parser.ERROR}) IS NOT NULL
                  THEN 'API error body landed instead of data (' || ({parser.ERROR}) || ')'
                WHEN kind = 'posts' AND posts IS NULL
                  THEN 'posts body has no list of posts where {platform} puts them'
