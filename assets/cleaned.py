@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.partitions import fetch_days
+from assets.partitions import fetch_months
 from assets.raw import RAW_KEYS
 from assets.registry import REGISTRY_KEY
 from gsm_platform.parsing import clean_window
@@ -23,7 +23,7 @@ CLEAN_KEYS = (POSTS_KEY, FOLLOWERS_KEY, QUARANTINE_KEY)
         dg.AssetSpec(QUARANTINE_KEY, group_name="cleaned", kinds={"duckdb"}, deps=[*RAW_KEYS.values(), REGISTRY_KEY],
                      description="Every record that could not be used: file, line, position, reason, raw text."),
     ],
-    partitions_def=fetch_days,
+    partitions_def=fetch_months,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )

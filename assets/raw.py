@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import fetch_days
+from assets.partitions import fetch_months
 from assets.registry import REGISTRY_KEY
 from gsm_platform.config import GsmInputs, demo_input_dir
 from gsm_platform.landing import envelope_files, index_envelopes, land_directory, register_landed
@@ -61,10 +61,10 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(key, group_name="raw", kinds={"duckdb", "json"}, deps=[LANDING_KEY, REGISTRY_KEY],
-                     description=f"Landed {platform} envelopes (posts pages and profiles) by fetch day (WIB).")
+                     description=f"Landed {platform} envelopes (posts pages and profiles) by fetch month (WIB).")
         for platform, key in RAW_KEYS.items()
     ],
-    partitions_def=fetch_days,
+    partitions_def=fetch_months,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )

@@ -9,7 +9,7 @@ end + settle_days (WIB) with the edition's rankings not yet materialized, reques
 backfill of
 
 - the registry tables and the landing (unpartitioned),
-- raw pulls and cleaned snapshots over the edition's fetch days
+- raw pulls and cleaned snapshots over the fetch months of the edition's fetch days
   (start - LEAD_DAYS .. end + settle_days), one run each (BackfillPolicy.single_run),
 - the dbt metrics and the rankings for partition key = the edition.
 
@@ -27,7 +27,7 @@ import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 
 from assets.cleaned import CLEAN_KEYS
-from assets.partitions import FETCH_DAYS_START, editions as edition_partitions, fetch_days
+from assets.partitions import FETCH_MONTHS_START, editions as edition_partitions, fetch_months, month_key
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
@@ -60,7 +60,7 @@ def due_date(edition: Edition, settle_days: int) -> dt.date:
 
 def edition_fetch_days(edition: Edition, settle_days: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The fetch days (inclusive) an edition's backfill materializes."""
-    first = max(edition.start - dt.timedelta(days=LEAD_DAYS), dt.date.fromisoformat(FETCH_DAYS_START))
+    first = max(edition.start - dt.timedelta(days=LEAD_DAYS), dt.date.fromisoformat(FETCH_MONTHS_START))
     last = settle_date(edition, settle_days)
     if today is not None:
         last = min(last, today)
@@ -72,12 +72,13 @@ def backfill_tags(edition_id: str) -> dict[str, str]:
 
 
 def edition_asset_subset(asset_graph, edition_id: str, first: dt.date, last: dt.date) -> AssetGraphSubset:
-    """Registry + landing, raw + cleaned over [first, last], dbt + rankings for the edition."""
-    day_keys = fetch_days.get_partition_keys_in_range(dg.PartitionKeyRange(first.isoformat(), last.isoformat()))
+    """Registry + landing, raw + cleaned over the fetch months of [first, last], dbt + rankings
+    for the edition."""
+    month_keys = fetch_months.get_partition_keys_in_range(dg.PartitionKeyRange(month_key(first), month_key(last)))
     by_key = {}
     unpartitioned = {*REGISTRY_KEYS.values(), LANDING_KEY}
     for key in (*RAW_KEYS.values(), *CLEAN_KEYS):
-        by_key[key] = fetch_days.subset_with_partition_keys(day_keys)
+        by_key[key] = fetch_months.subset_with_partition_keys(month_keys)
     for key in asset_graph.materializable_asset_keys:
         node = asset_graph.get(key)
         if node.partitions_def is not None and node.partitions_def == edition_partitions:

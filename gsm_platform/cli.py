@@ -167,6 +167,7 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     import dagster as dg
 
     from assets.jobs import AWARD_JOB, CLEAN_JOB, INGEST_JOB
+    from assets.partitions import month_range_tags
     from gsm_platform.config import save_inputs
     from gsm_platform.definitions import build_definitions
 
@@ -189,15 +190,14 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     days = _fetch_day_range(source)
     if days is None:
         raise RegistryError("nothing landed: the input has no readable envelope")
-    say(f"[2/3] raw pulls and cleaned snapshots for fetch days {days[0]} .. {days[1]} (one run)"
+    say(f"[2/3] raw pulls and cleaned snapshots for fetch days {days[0]} .. {days[1]} (their months, one run)"
         + (f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
            "(end excluded), progress in the log" if source == "api" else ""))
     try:
         cleaned = _execute(
             defs.resolve_job_def(CLEAN_JOB), log_file,
             instance=instance,
-            tags={"dagster/asset_partition_range_start": days[0].isoformat(),
-                  "dagster/asset_partition_range_end": days[1].isoformat()},
+            tags=month_range_tags(*days),
         )
     except RunFailed as exc:
         if source == "api":  # what was pulled and landed before the failure
@@ -213,8 +213,7 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
 
             say(f"      and fetch days {late[0]} .. {late[1]} (pulled after midnight)")
             _execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance,
-                     tags={"dagster/asset_partition_range_start": late[0].isoformat(),
-                           "dagster/asset_partition_range_end": late[1].isoformat(), API_PULL_TAG: "skip"})
+                     tags={**month_range_tags(*late), API_PULL_TAG: "skip"})
     say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
     result = _execute(defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id)
     return {"home": str(home), "run_id": result.run_id, "fetch_days": [str(days[0]), str(days[1])],

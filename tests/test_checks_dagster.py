@@ -130,14 +130,14 @@ def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_pa
 
     clean = [lead.raw.raw_pulls, lead.cleaned.cleaned]
     result = dg.materialize([*clean, *checks_for(clean)], resources=resources, instance=instance,
-                            tags={"dagster/asset_partition_range_start": "2025-03-02",
-                                  "dagster/asset_partition_range_end": "2025-03-03"})
+                            tags={"dagster/asset_partition_range_start": "2025-03-01",
+                                  "dagster/asset_partition_range_end": "2025-03-01"})
     assert result.success  # a failing WARN check does not fail the run
     evals = evaluations(result)
     assert len(evals) == 10
     warning = evals[("clean/quarantine", QUARANTINE_EMPTY)]
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
-    assert warning.metadata["scope"].text == "fetch days 2025-03-02 .. 2025-03-03"
+    assert warning.metadata["scope"].text == "fetch days 2025-03-01 .. 2025-03-31"
     assert all(e.passed for key, e in evals.items() if key != ("clean/quarantine", QUARANTINE_EMPTY))
     assert "post records read" in evals[("clean/post_snapshots", "reconciliation_balanced")].description
 
@@ -150,7 +150,7 @@ def test_a_failing_blocking_check_stops_the_assets_downstream(lead, gsm_home, tm
                                                '      - {platform: x, account_id: "1234567890"}\n' * 2))
     use_inputs(tmp_path, tmp_path / "input", twice)
     selection = [lead.registry.registry, lead.raw.landing, lead.raw.raw_pulls]
-    result = dg.materialize([*selection, *checks_for(selection)], resources=resources, partition_key="2025-03-02",
+    result = dg.materialize([*selection, *checks_for(selection)], resources=resources, partition_key="2025-03-01",
                             raise_on_error=False)
     assert not result.success
     check = evaluations(result)[("registry/accounts", "accounts_claimed_once")]

@@ -3,6 +3,7 @@ clean over a range of fetch days in one run, award), then read back with the `gs
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import dagster as dg
@@ -28,9 +29,10 @@ def test_the_runs_are_recorded_in_the_gsm_home_instance(small_edition):
         assert {r.job_name for r in runs} == {"ingest", "clean", "award"}
         assert all(r.is_success for r in runs)
         clean = next(r for r in runs if r.job_name == "clean")
-        # one run covers every fetch day: a single-run backfill of the daily partitions
-        assert clean.tags["dagster/asset_partition_range_start"] == small_edition.summary["fetch_days"][0]
-        assert clean.tags["dagster/asset_partition_range_end"] == small_edition.summary["fetch_days"][1]
+        # one run covers every fetch day: a single-run backfill of the monthly partitions
+        first, last = (dt.date.fromisoformat(d) for d in small_edition.summary["fetch_days"])
+        assert clean.tags["dagster/asset_partition_range_start"] == f"{first:%Y-%m}-01"
+        assert clean.tags["dagster/asset_partition_range_end"] == f"{last:%Y-%m}-01"
         rankings = instance.get_latest_materialization_event(dg.AssetKey("rankings"))
         metadata = rankings.asset_materialization.metadata
         assert metadata["methodology_version"].value == "v1"

@@ -45,9 +45,10 @@ def test_sensor_requests_one_backfill_per_due_edition(defs, gsm_home, monkeypatc
         assert request.tags[schedules.BACKFILL_TAG] == "2020"
         subset = request.asset_graph_subset
         assert {LANDING_KEY} <= set(subset.non_partitioned_asset_keys)
-        days = list(subset.partitions_subsets_by_asset_key[POSTS_KEY].get_partition_keys())
-        assert days[0] == "2019-08-31" and days[-1] == "2020-10-08"  # start - 31 days .. end + settle_days
-        assert list(subset.partitions_subsets_by_asset_key[RAW_KEYS["x"]].get_partition_keys()) == days
+        months = list(subset.partitions_subsets_by_asset_key[POSTS_KEY].get_partition_keys())
+        # the months of start - 31 days .. end + settle_days (2019-08-31 .. 2020-10-08)
+        assert months[0] == "2019-08-01" and months[-1] == "2020-10-01" and len(months) == 15
+        assert list(subset.partitions_subsets_by_asset_key[RAW_KEYS["x"]].get_partition_keys()) == months
         assert list(subset.partitions_subsets_by_asset_key[RANKINGS_KEY].get_partition_keys()) == ["2020"]
         dbt_keys = [k for k in subset.partitions_subsets_by_asset_key if k.path[0] == "marts"]
         assert dbt_keys, "the dbt marts are part of the backfill"
