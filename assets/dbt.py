@@ -4,7 +4,6 @@ The dbt project is loaded by a cached factory at definitions time, never at impo
 manifest is prepared there (`dbt parse`) when missing. One translator holds every naming
 decision: asset keys are [layer, model], groups are the layers."""
 
-import json
 import os
 import sys
 from functools import cache
@@ -15,7 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from assets.partitions import editions
-from gsm_platform.paths import DBT_PROJECT_DIR, warehouse_path
+from gsm_platform.paths import DBT_PROJECT_DIR, gsm_home, warehouse_path
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -41,6 +40,12 @@ class GsmDbtTranslator(DagsterDbtTranslator):
 def dbt_executable() -> str:
     """The dbt installed beside this Python (the venv's), whether or not it is on PATH."""
     return str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_target_dir() -> Path:
+    """dbt's artifacts of this GSM_HOME's last build (manifest, run_results.json, logs, the
+    partial-parse state), kept between runs."""
+    return gsm_home() / "dbt" / "target"
 
 
 def dbt_env() -> None:
@@ -82,9 +87,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         name="award_metrics",
     )
     def award_metrics(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """Builds (models + tests) the selected models for one edition."""
-        dbt_vars = {"edition_id": context.partition_key}
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+        """Builds (models + tests) the selected models for one edition. The edition goes in the
+        environment, not in --vars, and the target folder is this GSM_HOME's, so that dbt's
+        partial parsing holds from one run to the next (macros/edition.sql)."""
+        os.environ["GSM_EDITION_ID"] = context.partition_key
+        yield from dbt.cli(["build"], context=context, target_path=dbt_target_dir()).stream()
 
     return award_metrics
 

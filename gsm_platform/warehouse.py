@@ -61,14 +61,9 @@ def temp_directory(path: Path) -> Path:
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path) if path else warehouse_path()
     if read_only:
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.ConnectionException as exc:
-            # this process already holds the file open read-write (DuckDB shares one database
-            # instance per file and process, with one configuration): join that instance
-            if "different configuration" not in str(exc):
-                raise
-            return duckdb.connect(str(path), config={"memory_limit": memory_limit()})
+        # fails if this process still holds the file read-write: every step closes its
+        # connection (tests/test_end_to_end.py holds them to it)
+        return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
     spill = temp_directory(path)

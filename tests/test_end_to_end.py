@@ -71,6 +71,15 @@ def test_every_post_record_is_accounted_for(small_edition, capsys):
         assert landed == sum(1 for p in (small_edition.source / "input").rglob("*") if p.is_file())
 
 
+def test_no_step_leaves_the_warehouse_open(small_edition):
+    """The edition was materialized in this process: a connection a step left open would hold
+    the file read-write, and DuckDB refuses a read-only one beside it in the same process."""
+    from gsm_platform.warehouse import connect
+
+    with connect(small_edition.home / "warehouse.duckdb", read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM main.rankings").fetchone()[0] > 0
+
+
 def test_nominees_table_names_every_category(small_edition, capsys):
     code, out = run_gsm(capsys, "rankings", "--edition", "2025", "--nominees")
     assert code == 0

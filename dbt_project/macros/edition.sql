@@ -1,14 +1,20 @@
 {#
-  The edition a run builds arrives as the var `edition_id` (a string: "2025"). It has no
-  default: building "some" edition by accident would silently replace its rows. Parsing
-  (dagster-dbt's `dbt parse`) runs without vars, so the error is raised at execution only.
+  The edition a run builds (a string: "2025") arrives as the var `edition_id`
+  (dbt build --vars '{"edition_id": "2025"}') or, from Dagster, as the environment variable
+  GSM_EDITION_ID. It has no default: building "some" edition by accident would silently
+  replace its rows. The environment is read at execution only: a var, or an env_var read
+  while parsing, would make every run with another edition re-parse the whole project
+  (dbt's partial parsing compares them), several seconds per run.
 #}
 {% macro edition_id() -%}
     {%- set value = var('edition_id', none) -%}
+    {%- if (value is none or (value | string | trim) == '') and execute -%}
+        {%- set value = env_var('GSM_EDITION_ID', '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {%- if execute -%}
             {{ exceptions.raise_compiler_error(
-                "var 'edition_id' is required: dbt build --vars '{\"edition_id\": \"2025\"}'") }}
+                "no edition to build: set GSM_EDITION_ID=2025, or dbt build --vars '{\"edition_id\": \"2025\"}'") }}
         {%- endif -%}
         {{- return("cast(null as " ~ dbt.type_string() ~ ")") -}}
     {%- endif -%}
