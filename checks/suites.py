@@ -7,9 +7,13 @@ Approach: a deterministic sample plus whole-table aggregates, both validated by 
   (1) a fixed-size sample drawn inside DuckDB, `USING SAMPLE reservoir(50000 ROWS) REPEATABLE
   (42)`: the same rows for the same table, so a failure reproduces, and row-level
   expectations (sets, ranges, pairs, the examples GX reports) behave as on the full table;
-  and (2) one row of aggregates computed by DuckDB over the *whole* table (null keys,
+  and (2) one row of aggregates computed by DuckDB over *every* row in scope (null keys,
   negative counts, rows breaking a rule), so that a rule broken by a single row in millions
   is still caught, which no sample guarantees.
+- The scope is the run's fetch days, as for the other checks of the cleaned tables (a run
+  re-cleaning one month validates that month), else an edition's fetch days (`gsm quality
+  --edition`), else the whole table. Rows whose fetch time could not be read are in every
+  scope.
 - The sample is ordered by its source key before GX sees it, so GX's examples are stable.
 - Cross-column rules GX has no expectation for (interactions NULL iff hidden; fetch_date is
   the WIB date of fetched_at) are computed as boolean columns in the sample query and
@@ -28,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from checks.outcome import CheckOutcome
+from checks.outcome import CheckOutcome, FetchDays, fetch_day_filter, resolve_fetch_days
 from gsm_platform.registry import PLATFORMS
 
 SAMPLE_ROWS = 50_000
@@ -119,15 +123,16 @@ def _suite(table: str) -> Suite:
         raise ValueError(f"no Great Expectations suite for {table!r} (known: {', '.join(SUITES)})") from None
 
 
-def sample_sql(suite: Suite, rows: int = SAMPLE_ROWS, seed: int = SAMPLE_SEED) -> str:
+def sample_sql(suite: Suite, rows: int = SAMPLE_ROWS, seed: int = SAMPLE_SEED, where: str = "true") -> str:
+    """The sample of the rows `where` selects (filtered first, then sampled)."""
     derived = "".join(f", ({sql}) AS {name}" for name, sql in suite.derived.items())
-    return (f"SELECT *{derived} FROM (SELECT * FROM {suite.table} USING SAMPLE reservoir({int(rows)} ROWS) "
-            f"REPEATABLE ({int(seed)})) ORDER BY {suite.sample_order}")
+    return (f"SELECT *{derived} FROM (SELECT * FROM (SELECT * FROM {suite.table} WHERE {where}) "
+            f"USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE ({int(seed)})) ORDER BY {suite.sample_order}")
 
 
-def aggregates_sql(suite: Suite) -> str:
+def aggregates_sql(suite: Suite, where: str = "true") -> str:
     cols = ", ".join(f"coalesce(({sql}), 0)::BIGINT AS {name}" for name, sql in suite.aggregates.items())
-    return f"SELECT count(*)::BIGINT AS table_rows, {cols} FROM {suite.table}"
+    return f"SELECT count(*)::BIGINT AS table_rows, {cols} FROM {suite.table} WHERE {where}"
 
 
 def _expectations(suite: Suite, gx) -> tuple[list, list]:
@@ -201,12 +206,13 @@ class SuiteResult:
     table_rows: int
 
 
-def validate(conn: duckdb.DuckDBPyConnection, table: str, sample_rows: int = SAMPLE_ROWS) -> SuiteResult:
-    """Validate a cleaned table with its GX suite: the deterministic sample, then the one row of
-    whole-table aggregates (see the module docstring)."""
+def validate(conn: duckdb.DuckDBPyConnection, table: str, sample_rows: int = SAMPLE_ROWS,
+             where: str = "true") -> SuiteResult:
+    """Validate a cleaned table (the rows `where` selects) with its GX suite: the deterministic
+    sample, then the one row of aggregates over every selected row (see the module docstring)."""
     suite = _suite(table)
-    sample = conn.execute(sample_sql(suite, sample_rows)).df()
-    aggregates = conn.execute(aggregates_sql(suite)).df()
+    sample = conn.execute(sample_sql(suite, sample_rows, where=where)).df()
+    aggregates = conn.execute(aggregates_sql(suite, where)).df()
     gx, context = _context()
     source = context.data_sources.add_pandas(name="warehouse")
     asset_name = suite.table.replace(".", "_")
@@ -230,10 +236,12 @@ def run_suite(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[bool, list[d
     return result.success, result.results
 
 
-def expectations_met(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, table: str) -> CheckOutcome:
-    """The check: the table's GX suite passes. Not scoped to an edition or fetch days: the sample
-    is drawn from the whole table, and the aggregates cover all of it."""
-    result = validate(conn, table)
+def expectations_met(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, table: str,
+                     fetch_days: FetchDays = None) -> CheckOutcome:
+    """The check: the table's GX suite passes on the rows of the run's fetch days (a Dagster
+    partition range), else of the edition's fetch days, else on the whole table: the sample
+    is drawn from those rows, and the aggregates cover all of them."""
+    result = validate(conn, table, where=fetch_day_filter(resolve_fetch_days(conn, edition, fetch_days)))
     failed = [r for r in result.results if not r["success"]]
     meta = {"table_rows": result.table_rows, "sample_rows": result.sample_rows,
             "sample": f"reservoir({SAMPLE_ROWS} ROWS) REPEATABLE ({SAMPLE_SEED})",

@@ -24,9 +24,6 @@ def _prepare_environment() -> Path:
     dh.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dh)
     os.environ["GSM_WAREHOUSE"] = str(warehouse_path(home))  # dbt's profile reads it
-    # a single-run backfill over a year of fetch days plans one event per asset, not one per
-    # asset and day (thousands of SQLite writes before the run starts); see docs/scale.md
-    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     yaml_file = dh / "dagster.yaml"
     if not yaml_file.exists():
         # in-process runs of `gsm` and the UI share this instance; telemetry off (no network here)

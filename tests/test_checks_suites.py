@@ -137,3 +137,23 @@ def test_the_suite_check_reports_what_failed():
     assert outcome.metadata["failed"] == 2 and outcome.metadata["table_rows"] == 2
     with pytest.raises(ValueError, match="no Great Expectations suite"):
         suites.run_suite(conn, "clean.quarantine")
+
+
+def test_the_suite_validates_the_rows_of_its_fetch_days():
+    """In a Dagster run the suite reads the run's fetch days, like the other cleaned checks: a
+    month re-cleaned for one more day is validated, not the whole year again."""
+    import datetime as dt
+
+    march = post(0)
+    april = post(1, fetched_at="2025-04-02 09:00:00", fetch_date="2025-04-02", likes=-1, interactions=2)
+    conn = loose_tables([march, april])
+    in_march = suites.expectations_met(conn, table="clean.post_snapshots",
+                                       fetch_days=(dt.date(2025, 3, 1), dt.date(2025, 4, 1)))
+    assert in_march.passed and in_march.metadata["table_rows"] == 1
+    in_april = suites.expectations_met(conn, table="clean.post_snapshots",
+                                       fetch_days=(dt.date(2025, 4, 1), dt.date(2025, 5, 1)))
+    assert not in_april.passed and in_april.metadata["table_rows"] == 1
+    undated = loose_tables([march, post(2, fetch_date=None)])  # no fetch day: in every scope
+    assert not suites.expectations_met(undated, table="clean.post_snapshots",
+                                       fetch_days=(dt.date(2025, 3, 1), dt.date(2025, 4, 1))).passed
+    assert not suites.expectations_met(conn, table="clean.post_snapshots").passed  # the whole table
