@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import queue
 import shutil
 import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -103,6 +105,44 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\r")
 
 
+def _prefetched(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The batches, the next one read (gunzip, line split) by a thread while DuckDB parses the
+    current one: DuckDB releases the GIL. At most three batches are alive at once."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    done = object()
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        """Hand item to the consumer; False once the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(done)
+        except BaseException as exc:  # re-raised in the consumer, with its traceback
+            offer(exc)
+
+    worker = threading.Thread(target=produce, name="landing-reader", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _batches(home: Path, files: Iterable[LandedFile | str]) -> Iterator[pd.DataFrame]:
     names: list[str] = []
     lines: list[int] = []
@@ -130,7 +170,7 @@ def index_envelopes(conn: duckdb.DuckDBPyConnection, home: Path, files: Iterable
     """Append every envelope line of the given landed files to raw.envelopes. A line that is
     not JSON still gets a row (platform etc. NULL) so the cleaned layer quarantines it."""
     total = 0
-    for batch in _batches(home, files):
+    for batch in _prefetched(_batches(home, files)):
         conn.register("envelope_batch", batch)
         conn.execute(
             f"""
