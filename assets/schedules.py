@@ -90,6 +90,8 @@ def edition_asset_subset(asset_graph, edition_id: str, first: dt.date, last: dt.
     name=SENSOR_NAME,
     minimum_interval_seconds=6 * 3600,
     default_status=dg.DefaultSensorStatus.STOPPED,
+    # a sensor may only request backfills of assets inside its selection (checked by the daemon)
+    asset_selection=dg.AssetSelection.all(),
     description="Yearly: the day after an edition's end + settle_days, backfills everything the edition "
                 "needs (one asset backfill, a bounded number of runs).",
 )

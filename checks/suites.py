@@ -1,6 +1,6 @@
 """Great Expectations suites for the cleaned tables (great-expectations 1.x, used directly).
 
-Approach: a deterministic sample plus whole-table aggregates, both validated by GX.
+Approach: a deterministic sample plus aggregates over every row in scope, both validated by GX.
 
 - The cleaned tables hold millions of rows (9M+ post snapshots for one award year); pulling
   them into pandas for GX would cost gigabytes and minutes on every run. So GX validates

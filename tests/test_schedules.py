@@ -80,3 +80,18 @@ def test_fetch_days_stop_at_today():
     edition = load_editions(DEFAULT_EDITIONS).get("2025")
     assert schedules.edition_fetch_days(edition, 7) == (dt.date(2024, 8, 31), dt.date(2025, 10, 8))
     assert schedules.edition_fetch_days(edition, 7, today=dt.date(2025, 10, 3))[1] == dt.date(2025, 10, 3)
+
+
+def test_the_sensor_daemon_accepts_the_backfill_request(defs, gsm_home, monkeypatch):
+    """The daemon evaluates a sensor through evaluate_tick, which refuses a backfill request of
+    assets outside the sensor's asset selection (found when the daemon first ran the sensor)."""
+    from gsm_platform.config import GsmInputs
+
+    monkeypatch.setattr(schedules, "_today", lambda: dt.date(2020, 10, 9))
+    sensor = defs.get_sensor_def(schedules.SENSOR_NAME)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, definitions=defs, resources={"inputs": GsmInputs()})
+        data = sensor.evaluate_tick(context)
+    assert len(data.run_requests) == 1
+    assert data.run_requests[0].requires_backfill_daemon()
+    assert data.run_requests[0].tags[schedules.BACKFILL_TAG] == "2020"
