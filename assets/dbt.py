@@ -91,6 +91,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         environment, not in --vars, and the target folder is this GSM_HOME's, so that dbt's
         partial parsing holds from one run to the next (macros/edition.sql)."""
         os.environ["GSM_EDITION_ID"] = context.partition_key
+        # a backfill may build the models in several runs (those reading only the registry
+        # first); dbt's default "eager" selection would also run a test of a selected model
+        # against a model not built yet. "buildable": a test runs once all its parents are
+        # selected or built before them in this run.
+        os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
         yield from dbt.cli(["build"], context=context, target_path=dbt_target_dir()).stream()
 
     return award_metrics
