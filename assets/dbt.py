@@ -49,8 +49,13 @@ def dbt_target_dir() -> Path:
 
 
 def dbt_env() -> None:
-    """dbt's profile reads the warehouse path from the environment."""
+    """What dbt reads from the environment: the warehouse path (its profile), and which tests
+    a partial selection runs. A backfill may build the models in several runs (those reading
+    only the registry first); dbt's default "eager" selection would also run a test of a
+    selected model against a model not built yet. "buildable": a test runs when each of its
+    parents is selected or upstream of the selection (dagster-dbt reads this variable)."""
     os.environ["GSM_WAREHOUSE"] = str(warehouse_path())
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:
@@ -91,11 +96,6 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         environment, not in --vars, and the target folder is this GSM_HOME's, so that dbt's
         partial parsing holds from one run to the next (macros/edition.sql)."""
         os.environ["GSM_EDITION_ID"] = context.partition_key
-        # a backfill may build the models in several runs (those reading only the registry
-        # first); dbt's default "eager" selection would also run a test of a selected model
-        # against a model not built yet. "buildable": a test runs once all its parents are
-        # selected or built before them in this run.
-        os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
         yield from dbt.cli(["build"], context=context, target_path=dbt_target_dir()).stream()
 
     return award_metrics

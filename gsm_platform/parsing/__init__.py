@@ -248,7 +248,7 @@ def _parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Mod
 def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
     # only the post travels with the unnest: anything of the body beside it would be repeated
     # once per post (quadratic in the page size). Page-level media (x) are joined by key.
-    media_join = ""
+    media_key = media_join = ""
     if parser.PAGE_MEDIA:
         conn.execute(
             f"""
@@ -260,8 +260,8 @@ def _parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleT
             QUALIFY row_number() OVER (PARTITION BY source_file, source_line, media.media_key ORDER BY i) = 1
             """
         )
+        media_key = f", {parser.POST_MEDIA_KEY} AS media_key"
         media_join = "LEFT JOIN page_media USING (source_file, source_line, media_key)"
-    media_key = f", {parser.POST_MEDIA_KEY} AS media_key" if parser.PAGE_MEDIA else ""
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE platform_posts AS
