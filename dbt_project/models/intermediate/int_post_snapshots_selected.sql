@@ -80,7 +80,9 @@ ranked as (
 
     select
         *,
-        count(*) over (partition by platform, account_id, post_id) as snapshot_count,
+        -- snapshots fetched by the cutoff: later pulls never change a closed edition's rows
+        cast(sum(case when is_after_cutoff then 0 else 1 end) over (partition by platform, account_id, post_id)
+            as {{ dbt.type_bigint() }}) as snapshot_count,
         row_number() over (
             partition by platform, account_id, post_id
             order by
