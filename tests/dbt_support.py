@@ -77,9 +77,9 @@ def yt_profile(channel_id: str, fetched_at: str, subscribers: int) -> dict:
 
 # --------------------------------------------------------------------------- dbt
 
-def run_dbt_build(warehouse: Path, edition: str, work: Path) -> float:
-    """`dbt build` of the whole project (models and their data tests) for one edition into
-    `warehouse`; returns seconds. Target and logs live under `work`: nothing is written into
+def run_dbt_build(warehouse: Path, edition: str, work: Path, command: str = "build") -> float:
+    """`dbt build` of the whole project (models and their data tests; `dbt run`: models only)
+    for one edition into `warehouse`; returns seconds. Target and logs live under `work`: nothing is written into
     dbt_project/, so parallel runs never collide (partial parsing would not help anyway: the
     profile's warehouse path differs per run, which makes dbt parse in full)."""
     target = work / "dbt_target"
@@ -87,12 +87,12 @@ def run_dbt_build(warehouse: Path, edition: str, work: Path) -> float:
     env = {**os.environ, "GSM_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     started = time.monotonic()
     proc = subprocess.run(
-        [str(DBT), "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+        [str(DBT), command, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
          "--target-path", str(target), "--log-path", str(work / "dbt_logs"),
          "--vars", f'{{"edition_id": "{edition}"}}'],
         cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
-        raise AssertionError(f"dbt build --vars edition_id={edition} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+        raise AssertionError(f"dbt {command} --vars edition_id={edition} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return time.monotonic() - started
 
 
@@ -112,8 +112,8 @@ class Warehouse:
     def marts(self, relation: str, edition: str) -> pd.DataFrame:
         return self.query(f"SELECT * FROM main.{relation} WHERE edition_id = ?", [edition])
 
-    def build(self, edition: str) -> float:
-        seconds = run_dbt_build(self.path, edition, self.work)
+    def build(self, edition: str, command: str = "build") -> float:
+        seconds = run_dbt_build(self.path, edition, self.work, command)
         if edition not in self.editions:
             self.editions.append(edition)
         return seconds
