@@ -15,7 +15,6 @@ AWARD_JOB = "award"
 
 ingest_job = dg.define_asset_job(INGEST_JOB, selection=[*REGISTRY_KEYS.values(), LANDING_KEY])
 clean_job = dg.define_asset_job(CLEAN_JOB, selection=[*RAW_KEYS.values(), *CLEAN_KEYS])
-award_job = dg.define_asset_job(
-    AWARD_JOB,
-    selection=dg.AssetSelection.groups("staging", "intermediate", "marts") | dg.AssetSelection.assets(RANKINGS_KEY),
-)
+AWARD_SELECTION = dg.AssetSelection.groups("staging", "intermediate", "marts") | dg.AssetSelection.assets(RANKINGS_KEY)
+
+award_job = dg.define_asset_job(AWARD_JOB, selection=AWARD_SELECTION)

@@ -217,6 +217,77 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
             "log": str(log_file)}
 
 
+def run_update(quiet: bool = False) -> dict:
+    """One more batch of pulls (a day, usually), through Dagster: land what the input holds,
+    clean the fetch months of the envelopes no cleaned table has read yet (for the api source:
+    pull today), then rebuild only the built editions those months can change
+    (assets/updates.py). Returns what was done, with each phase's seconds."""
+    import time
+
+    import dagster as dg
+
+    from assets.jobs import AWARD_JOB, AWARD_SELECTION, CLEAN_JOB, INGEST_JOB
+    from assets.partitions import month_range_tags
+    from assets.updates import built_edition_impacts
+    from gsm_platform.config import GsmInputs
+    from gsm_platform.definitions import build_definitions
+    from gsm_platform.warehouse import connect
+
+    home = _prepare_environment()
+    if not warehouse_path().exists():
+        raise RegistryError(f"no warehouse at {warehouse_path()}: run `gsm materialize --edition ID` first")
+    source = GsmInputs().resolved()["source"]
+    defs = build_definitions()
+    instance = dg.DagsterInstance.get()
+    say = (lambda *_: None) if quiet else print
+    log_file = home / "logs" / "update.log"
+    timings: dict[str, float] = {}
+
+    def timed(name, fn):
+        started = time.perf_counter()
+        out = fn()
+        timings[name] = round(time.perf_counter() - started, 2)
+        return out
+
+    say(f"[1/3] landing ({source})")
+    timed("ingest_s", lambda: _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
+    days = _fetch_day_range("api") if source == "api" else _uncleaned_fetch_days()
+    if days:
+        say(f"[2/3] raw pulls and cleaned snapshots of fetch days {days[0]} .. {days[1]} (their months)")
+        timed("clean_s", lambda: _execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance,
+                                          tags=month_range_tags(*days)))
+    else:
+        say("[2/3] nothing new to clean")
+    award_keys = AWARD_SELECTION.resolve(defs.resolve_asset_graph())
+
+    def impacts():
+        with connect(read_only=True) as conn:
+            return built_edition_impacts(instance, conn, award_keys)
+
+    decided = timed("impact_s", impacts)
+    rebuilt = []
+    for impact in decided:
+        say(f"[3/3] edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
+        if impact.changed:
+            timed(f"award_{impact.edition_id}_s", lambda: _execute(
+                defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=impact.edition_id))
+            rebuilt.append(impact.edition_id)
+    if not decided:
+        say("[3/3] no edition has a build yet: nothing to rebuild")
+    return {"home": str(home), "fetch_days": [str(d) for d in days] if days else [], "rebuilt": rebuilt,
+            "editions": [i.metadata() for i in decided], "timings": timings, "log": str(log_file)}
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from gsm_platform.config import GsmInputs, save_inputs
+
+    if args.input:
+        save_inputs(GsmInputs().resolved() | {"input_dir": str(Path(args.input).resolve())})
+    summary = run_update()
+    print(f"\nrebuilt: {', '.join(summary['rebuilt']) or 'no edition'}; state: {summary['home']}")
+    return 0
+
+
 def cmd_materialize(args: argparse.Namespace) -> int:
     from gsm_platform import rankings
     from gsm_platform.warehouse import connect
@@ -387,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("backfill", help="the yearly backfill of an edition, in a bounded number of Dagster runs")
     _add_edition_inputs(b, source_default=None, files_default="this GSM_HOME's last, else the shipped one")
     b.set_defaults(func=cmd_backfill)
+
+    u = sub.add_parser("update", help="land new pulls, clean their months, rebuild only the editions they change")
+    u.add_argument("--input", help="directory of the new recorded envelopes (for the files source; kept for later runs)")
+    u.set_defaults(func=cmd_update)
 
     r = sub.add_parser("rankings", help="print the rankings of an edition")
     r.add_argument("--edition", help="default: the latest edition with rankings")

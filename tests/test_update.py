@@ -1,0 +1,157 @@
+"""`gsm update` on a copy of the small materialized edition: one more day of pulls is landed and
+cleaned; the edition is rebuilt only when that day holds a snapshot it can use, and a forced
+rebuild proves the skipped one would have changed nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from gsm_platform.bench import write_next_day
+from tests.e2e import small_edition, use_home  # noqa: F401  (session fixture)
+
+EDITION = "2025"
+SELECTED = ("SELECT * FROM main.int_post_snapshots_selected WHERE edition_id = '2025' "
+            "ORDER BY platform, account_id, post_id")
+
+
+@pytest.fixture(scope="module")
+def home(small_edition, tmp_path_factory):
+    """A copy of the materialized GSM_HOME, so the session's edition stays as it was built."""
+    saved = {k: os.environ.get(k) for k in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME")}
+    copy = tmp_path_factory.mktemp("update") / "home"
+    shutil.copytree(small_edition.home, copy, ignore=shutil.ignore_patterns("duckdb_tmp", "*.tmp"))
+    use_home(copy)
+    try:
+        yield copy
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _query(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _award_runs(home: Path) -> int:
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        return len(instance.get_runs(filters=dg.RunsFilter(job_name="award")))
+
+
+def _update_with(home: Path, new_input: Path) -> dict:
+    from gsm_platform.cli import run_update
+    from gsm_platform.config import GsmInputs, save_inputs
+
+    save_inputs(GsmInputs().resolved() | {"input_dir": str(new_input)})
+    return run_update(quiet=True)
+
+
+def _late_post_envelope(home: Path, fetched_at: dt.datetime) -> dict:
+    """An Instagram page fetched on `fetched_at` with one post published inside the window
+    that no earlier pull saw: its only snapshot is after the cutoff (a late snapshot)."""
+    [(text, start)] = _query(home, """
+        SELECT e.text, ed.start_date FROM raw.envelopes e
+        JOIN registry.editions ed ON ed.edition_id = '2025'
+        WHERE e.platform = 'instagram' AND e.kind = 'posts' AND e.fetch_date >= ed.start_date
+          AND e.fetch_date < ed.end_date
+        ORDER BY e.source_file, e.source_line LIMIT 1""")
+    env = json.loads(text)
+    published = start + dt.timedelta(days=30)
+    env["response"]["data"] = [env["response"]["data"][0] | {"id": "late-post-never-seen",
+                                                             "timestamp": f"{published}T03:00:00+0000"}]
+    env["response"].get("paging", {}).pop("next", None)
+    env["fetched_at"] = fetched_at.isoformat()
+    return env
+
+
+def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        day, written = write_next_day(conn, tmp_path / "next-day")
+    [(cutoff,)] = _query(home, "SELECT snapshot_cutoff_at FROM main.int_edition_params WHERE edition_id = '2025'")
+    assert written > 0 and day > cutoff.date()
+    before_selected = _query(home, SELECTED)
+    before_export = (home / "exports" / EDITION / "rankings.json").read_text()
+    award_runs = _award_runs(home)
+
+    summary = _update_with(home, tmp_path / "next-day")
+
+    assert summary["fetch_days"] == [str(day), str(day)]
+    [decision] = summary["editions"]
+    assert decision["edition"] == EDITION and decision["changed"] is False, decision
+    assert decision["late_posts"] == 0 and decision["follower_accounts"] == 0
+    assert summary["rebuilt"] == [] and _award_runs(home) == award_runs
+    # the day was cleaned ...
+    assert _query(home, f"""SELECT (SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '{day}')
+                                 + (SELECT count(*) FROM clean.follower_snapshots WHERE fetch_date = DATE '{day}')""")[0][0] > 0
+    # ... and the decision is in the instance, on the edition's rankings partition
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        [observed] = instance.fetch_observations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("rankings"), asset_partitions=[EDITION]), limit=1).records
+        metadata = observed.asset_observation.metadata
+        assert metadata["changed"].value is False and f"{day:%Y-%m}" in metadata["fetch_months"].value
+
+    # the proof: a forced rebuild chooses the same snapshots and exports the same rankings
+    from assets.jobs import AWARD_JOB
+    from gsm_platform.cli import _execute
+    from gsm_platform.definitions import build_definitions
+
+    with dg.DagsterInstance.get() as instance:
+        _execute(build_definitions().resolve_job_def(AWARD_JOB), home / "logs" / "forced.log", instance=instance,
+                 partition_key=EDITION)
+    assert _query(home, SELECTED) == before_selected
+    assert (home / "exports" / EDITION / "rankings.json").read_text() == before_export
+
+
+def test_a_late_snapshot_after_the_cutoff_rebuilds_the_edition(home, tmp_path):
+    [(last,)] = _query(home, "SELECT max(fetch_date) FROM raw.envelopes")
+    fetched = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(9, 30), dt.timezone(dt.timedelta(hours=7)))
+    folder = tmp_path / "late" / "instagram" / f"{fetched:%Y-%m}"
+    folder.mkdir(parents=True)
+    (folder / "late.jsonl").write_text(json.dumps(_late_post_envelope(home, fetched)) + "\n")
+    award_runs = _award_runs(home)
+
+    summary = _update_with(home, tmp_path / "late")
+
+    [decision] = summary["editions"]
+    assert decision["changed"] is True and decision["late_posts"] == 1, decision
+    assert summary["rebuilt"] == [EDITION] and _award_runs(home) == award_runs + 1
+    [(late,)] = _query(home, "SELECT late_snapshot FROM main.int_post_snapshots_selected "
+                             "WHERE edition_id = '2025' AND post_id = 'late-post-never-seen'")
+    assert late is True
+
+
+def test_nothing_new_changes_nothing(home):
+    from gsm_platform.cli import run_update
+
+    summary = run_update(quiet=True)
+    [decision] = summary["editions"]
+    assert summary["fetch_days"] == [] and summary["rebuilt"] == []
+    assert decision["changed"] is False and decision["fetch_months"] == ""
+
+
+def test_a_changed_registry_file_rebuilds_the_edition(home, tmp_path):
+    from gsm_platform.cli import run_update
+    from gsm_platform.config import GsmInputs, save_inputs
+
+    inputs = GsmInputs().resolved()
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(Path(inputs["registry_path"]).read_text() + "# corrected by the registry's owner\n")
+    save_inputs(inputs | {"registry_path": str(registry)})
+    award_runs = _award_runs(home)
+
+    summary = run_update(quiet=True)
+
+    [decision] = summary["editions"]
+    assert decision["changed"] is True and "registry file changed" in decision["reason"], decision
+    assert summary["rebuilt"] == [EDITION] and _award_runs(home) == award_runs + 1
