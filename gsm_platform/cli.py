@@ -65,8 +65,9 @@ def _fetch_day_range(source: str) -> tuple[dt.date, dt.date] | None:
 
 
 def _uncleaned_fetch_days(after: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """First and last fetch day (WIB) of indexed envelopes that no cleaned table has read yet
-    (no post snapshot, follower snapshot or quarantine row comes from their file)."""
+    """First and last fetch day (WIB) of indexed envelopes that no cleaning has read yet: no
+    clean.cleaned_files row for their file and day, and (for a warehouse cleaned before that
+    table existed) no post snapshot, follower snapshot or quarantine row from their file."""
     import duckdb
 
     if not warehouse_path().exists():
@@ -77,7 +78,9 @@ def _uncleaned_fetch_days(after: dt.date | None = None) -> tuple[dt.date, dt.dat
             f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
                              UNION SELECT source_file FROM clean.quarantine)
                 SELECT min(e.fetch_date), max(e.fetch_date) FROM raw.envelopes e
-                WHERE e.fetch_date IS NOT NULL {later} AND e.source_file NOT IN (SELECT source_file FROM used)"""
+                WHERE e.fetch_date IS NOT NULL {later} AND e.source_file NOT IN (SELECT source_file FROM used)
+                  AND NOT EXISTS (SELECT 1 FROM clean.cleaned_files c
+                                  WHERE c.source_file = e.source_file AND c.fetch_date = e.fetch_date)"""
         ).fetchone()
     return None if lo is None else (max(lo, dt.date(2018, 1, 1)), hi)
 

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS clean.quarantine (
     source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER,
     platform VARCHAR, kind VARCHAR, account_id VARCHAR, fetch_date DATE, reason VARCHAR NOT NULL,
     raw VARCHAR, record_kind VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS clean.cleaned_files (source_file VARCHAR NOT NULL, fetch_date DATE);
 CREATE TABLE IF NOT EXISTS clean.reconciliation (
     fetch_date DATE, platform VARCHAR, raw_records BIGINT, clean BIGINT, duplicates BIGINT, quarantined BIGINT);
 """

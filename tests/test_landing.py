@@ -44,3 +44,31 @@ def test_a_read_error_reaches_the_caller_and_an_early_stop_does_not_hang():
     endless = landing._prefetched(iter(range(10**9)))
     assert next(endless) == 0
     endless.close()  # the reader thread stops instead of waiting forever on a full queue
+
+
+def test_cleaning_marks_what_it_read_even_a_file_without_any_post(gsm_home, tmp_path):
+    """A landed file whose pages hold no post yields no cleaned row; it must still count as
+    cleaned, or every `gsm update` would re-clean its month (and rebuild the editions that
+    month reaches)."""
+    import datetime as dt
+
+    import yaml
+
+    from gsm_platform.cli import _uncleaned_fetch_days
+    from tests.dbt_support import ig_post, ig_posts
+    from tests.support import build_clean, sample_editions, sample_registry, write_jsonl
+
+    registry, editions = sample_registry(tmp_path / "registry.yaml"), sample_editions(tmp_path / "editions.yaml")
+    account = next(a["account_id"] for i in yaml.safe_load(registry.read_text())["institutions"]
+                   for a in i["accounts"] if a["platform"] == "instagram")
+    write_jsonl(tmp_path / "input" / "posts.jsonl",
+                [ig_posts(account, "2025-03-02T09:00:00+07:00", [ig_post("p1", "2025-03-01T09:00:00+07:00", 5)])])
+    write_jsonl(tmp_path / "input" / "empty.jsonl", [ig_posts(account, "2025-03-03T09:00:00+07:00", [])])
+    conn, _ = build_clean(gsm_home, tmp_path / "input", registry, editions, end=dt.date(2025, 3, 3))
+    conn.close()
+    assert _uncleaned_fetch_days() == (dt.date(2025, 3, 3), dt.date(2025, 3, 3))  # outside the window cleaned
+    conn, _ = build_clean(gsm_home, tmp_path / "input", registry, editions)
+    assert conn.execute("SELECT source_file, fetch_date FROM clean.cleaned_files ORDER BY 1").fetchall() == [
+        ("landing/files/empty.jsonl", dt.date(2025, 3, 3)), ("landing/files/posts.jsonl", dt.date(2025, 3, 2))]
+    conn.close()
+    assert _uncleaned_fetch_days() is None

@@ -87,8 +87,10 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
     try:
         for table in ("clean.post_snapshots", "clean.follower_snapshots"):
             conn.execute(f"DELETE FROM {table} WHERE {window}")
-        for table in ("clean.quarantine", "clean.reconciliation"):
+        for table in ("clean.quarantine", "clean.reconciliation", "clean.cleaned_files"):
             conn.execute(f"DELETE FROM {table} WHERE {scope}")
+        # what this slice read, so that a file whose pages hold no post still counts as cleaned
+        conn.execute(f"INSERT INTO clean.cleaned_files SELECT DISTINCT source_file, fetch_date FROM raw.envelopes WHERE {scope}")
         _envelope_checks(conn, scope)
         _create_candidates(conn)
         for platform, parser in PARSERS.items():
