@@ -3,7 +3,7 @@ checks, jobs, schedules and resources."""
 
 import dagster as dg
 
-from assets import cleaned, jobs, rankings, raw, registry, schedules
+from assets import cleaned, jobs, rankings, raw, registry, schedules, updates
 from checks import ALL_CHECKS
 from assets.dbt import build_dbt_assets, dbt_resource
 from gsm_platform.config import GsmInputs
@@ -15,7 +15,7 @@ def build_definitions() -> dg.Definitions:
         assets=[registry.registry, raw.landing, raw.raw_pulls, cleaned.cleaned, build_dbt_assets(), rankings.rankings],
         asset_checks=ALL_CHECKS,
         jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job],
-        sensors=schedules.SENSORS,
+        sensors=[*schedules.SENSORS, updates.built_edition_updates],
         resources={"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()},
     )
 

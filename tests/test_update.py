@@ -155,3 +155,66 @@ def test_a_changed_registry_file_rebuilds_the_edition(home, tmp_path):
     [decision] = summary["editions"]
     assert decision["changed"] is True and "registry file changed" in decision["reason"], decision
     assert summary["rebuilt"] == [EDITION] and _award_runs(home) == award_runs + 1
+
+
+def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(home, tmp_path):
+    """Months cleaned by runs launched elsewhere (the UI): the sensor asks the same question
+    and requests the award run of each edition that changed, once."""
+    from assets.jobs import CLEAN_JOB, INGEST_JOB
+    from assets.partitions import month_key
+    from assets.updates import SENSOR_NAME
+    from gsm_platform.cli import _execute
+    from gsm_platform.config import GsmInputs, save_inputs
+    from gsm_platform.definitions import build_definitions
+    from gsm_platform.warehouse import Warehouse
+
+    [(last,)] = _query(home, "SELECT max(fetch_date) FROM raw.envelopes")
+    fetched = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(9, 30), dt.timezone(dt.timedelta(hours=7)))
+    folder = tmp_path / "late" / "instagram" / f"{fetched:%Y-%m}"
+    folder.mkdir(parents=True)
+    envelope = _late_post_envelope(home, fetched)
+    envelope["response"]["data"][0]["id"] = "late-post-seen-by-the-sensor"
+    (folder / "late.jsonl").write_text(json.dumps(envelope) + "\n")
+    save_inputs(GsmInputs().resolved() | {"input_dir": str(tmp_path / "late")})
+    defs = build_definitions()
+    sensor = defs.get_sensor_def(SENSOR_NAME)
+    with dg.DagsterInstance.get() as instance:
+        def tick(cursor=None):
+            context = dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor,
+                                              resources={"warehouse": Warehouse()})
+            with dg.partition_loading_context(dynamic_partitions_store=instance):  # as the daemon does
+                return sensor.evaluate_tick(context)
+
+        quiet = tick()
+        assert quiet.run_requests == [] and quiet.cursor  # every edition stands: nothing cleaned since
+        _execute(defs.resolve_job_def(INGEST_JOB), home / "logs" / "ui.log", instance=instance)
+        _execute(defs.resolve_job_def(CLEAN_JOB), home / "logs" / "ui.log", instance=instance,
+                 partition_key=month_key(fetched.date()))
+        data = tick(quiet.cursor)
+        assert [r.partition_key for r in data.run_requests] == [EDITION] and sensor.job_name == "award"
+        assert tick(data.cursor).skip_message.startswith("no fetch month cleaned")
+
+
+def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
+    import subprocess
+    import sys
+
+    from assets.updates import SENSOR_NAME
+    from gsm_platform.definitions import build_definitions
+    from gsm_platform.warehouse import Warehouse
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                               "time.sleep(60)", str(home / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        defs = build_definitions()
+        with dg.DagsterInstance.get() as instance:
+            context = dg.build_sensor_context(instance=instance, definitions=defs, cursor="0",
+                                              resources={"warehouse": Warehouse()})
+            with dg.partition_loading_context(dynamic_partitions_store=instance):
+                data = defs.get_sensor_def(SENSOR_NAME).evaluate_tick(context)
+        assert data.run_requests == [] and "busy" in data.skip_message
+    finally:
+        holder.kill()
+        holder.wait()
