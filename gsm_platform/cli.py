@@ -222,9 +222,9 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
 
 def run_update(quiet: bool = False) -> dict:
     """One more batch of pulls (a day, usually), through Dagster: land what the input holds,
-    clean the fetch months of the envelopes no cleaned table has read yet (for the api source:
-    pull today), then rebuild only the built editions those months can change
-    (assets/updates.py). Returns what was done, with each phase's seconds."""
+    clean the fetch months of the envelopes no cleaning has read yet (for the api source: pull
+    today), then rebuild only the built editions those months can change (assets/updates.py).
+    Returns what was done, with each phase's seconds."""
     import time
 
     import dagster as dg
