@@ -284,8 +284,8 @@ def run_update(quiet: bool = False) -> dict:
 def cmd_update(args: argparse.Namespace) -> int:
     from gsm_platform.config import GsmInputs, save_inputs
 
-    if args.input:
-        save_inputs(GsmInputs().resolved() | {"input_dir": str(Path(args.input).resolve())})
+    if args.input:  # recorded envelopes: the files source, from now on (as `materialize --source files`)
+        save_inputs(GsmInputs().resolved() | {"source": "files", "input_dir": str(Path(args.input).resolve())})
     summary = run_update()
     print(f"\nrebuilt: {', '.join(summary['rebuilt']) or 'no edition'}; state: {summary['home']}")
     return 0
@@ -463,7 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_backfill)
 
     u = sub.add_parser("update", help="land new pulls, clean their months, rebuild only the editions they change")
-    u.add_argument("--input", help="directory of the new recorded envelopes (for the files source; kept for later runs)")
+    u.add_argument("--input", help="directory of new recorded envelopes: switches this GSM_HOME to the files source "
+                                   "with that directory, for this and later runs")
     u.set_defaults(func=cmd_update)
 
     r = sub.add_parser("rankings", help="print the rankings of an edition")

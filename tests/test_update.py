@@ -218,3 +218,15 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_gsm_update_input_switches_the_home_to_those_files(home, tmp_path, capsys):
+    from gsm_platform.cli import main
+    from gsm_platform.config import GsmInputs
+
+    (tmp_path / "new").mkdir()
+    assert main(["update", "--input", str(tmp_path / "new")]) == 0
+    out = capsys.readouterr().out
+    assert "[1/3] landing (files)" in out and "[2/3] nothing new to clean" in out and "\nrebuilt: " in out
+    inputs = GsmInputs().resolved()
+    assert inputs["source"] == "files" and inputs["input_dir"] == str((tmp_path / "new").resolve())
