@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,26 @@ def generate_small(out: Path, seed: int = 20250101) -> Path:
     return out
 
 
+HOME_VARIABLES = ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME")
+
+
 def use_home(home: Path) -> None:
     os.environ.update({"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"),
                        "DAGSTER_HOME": str(home / "dagster")})
+
+
+@contextmanager
+def home_variables_restored():
+    """Puts GSM_HOME, GSM_WAREHOUSE and DAGSTER_HOME back as they were (a fixture's use_home)."""
+    saved = {k: os.environ.get(k) for k in HOME_VARIABLES}
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def materialize(home: Path, source: Path, edition: str = "2025") -> Materialized:
@@ -45,13 +63,6 @@ def materialize(home: Path, source: Path, edition: str = "2025") -> Materialized
 @pytest.fixture(scope="session")
 def small_edition(tmp_path_factory) -> Materialized:
     """Edition 2025 of a 24-institution cut of the default registry, materialized end to end."""
-    saved = {k: os.environ.get(k) for k in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME")}
     base = tmp_path_factory.mktemp("small_edition")
-    try:
+    with home_variables_restored():
         yield materialize(base / "home", generate_small(base / "source"))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

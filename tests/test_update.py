@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import duckdb
 import pytest
 
 from gsm_platform.bench import write_next_day
-from tests.e2e import small_edition, use_home  # noqa: F401  (session fixture)
+from tests.e2e import home_variables_restored, small_edition, use_home  # noqa: F401  (session fixture)
 
 EDITION = "2025"
 SELECTED = ("SELECT * FROM main.int_post_snapshots_selected WHERE edition_id = '2025' "
@@ -25,18 +24,11 @@ SELECTED = ("SELECT * FROM main.int_post_snapshots_selected WHERE edition_id = '
 @pytest.fixture(scope="module")
 def home(small_edition, tmp_path_factory):
     """A copy of the materialized GSM_HOME, so the session's edition stays as it was built."""
-    saved = {k: os.environ.get(k) for k in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME")}
     copy = tmp_path_factory.mktemp("update") / "home"
     shutil.copytree(small_edition.home, copy, ignore=shutil.ignore_patterns("duckdb_tmp", "*.tmp"))
-    use_home(copy)
-    try:
+    with home_variables_restored():
+        use_home(copy)
         yield copy
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _query(home: Path, sql: str) -> list[tuple]:
