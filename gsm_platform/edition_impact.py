@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-# a fetch day is a WIB date and fetched_at a WIB time; one day of slack either side keeps the
-# month boundaries conservative
+# The last two counts place a fetch time in a month with one day of slack either side, so that a
+# time near a month boundary counts for both months (conservative).
 _IMPACT_SQL = """
 WITH
 params AS (SELECT * FROM main.int_edition_params WHERE edition_id = $edition),

@@ -78,10 +78,10 @@ def yt_profile(channel_id: str, fetched_at: str, subscribers: int) -> dict:
 # --------------------------------------------------------------------------- dbt
 
 def run_dbt_build(warehouse: Path, edition: str, work: Path, command: str = "build") -> float:
-    """`dbt build` of the whole project (models and their data tests; `dbt run`: models only)
-    for one edition into `warehouse`; returns seconds. Target and logs live under `work`: nothing is written into
-    dbt_project/, so parallel runs never collide (partial parsing would not help anyway: the
-    profile's warehouse path differs per run, which makes dbt parse in full)."""
+    """`dbt build` of the whole project (models and their data tests; command="run": models
+    only) for one edition into `warehouse`; returns seconds. Target and logs live under `work`:
+    nothing is written into dbt_project/, so parallel runs never collide (partial parsing would
+    not help anyway: the profile's warehouse path differs per run, which makes dbt parse in full)."""
     target = work / "dbt_target"
     target.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GSM_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
