@@ -5,7 +5,7 @@ import dagster as dg
 from assets.partitions import fetch_months
 from assets.raw import RAW_KEYS
 from assets.registry import REGISTRY_KEY
-from gsm_platform.parsing import clean_window
+from gsm_platform.parsing import clean_window, fetch_days
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
 
 POSTS_KEY = dg.AssetKey(["clean", "post_snapshots"])
@@ -33,7 +33,7 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
     start, end = window.start.date(), window.end.date()
     with warehouse.connect() as conn:
         recon = clean_window(conn, start, end)
-        where = f"fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}'"
+        where = fetch_days(start, end)
         posts = conn.execute(f"SELECT count(*) FROM clean.post_snapshots WHERE {where}").fetchone()[0]
         followers = conn.execute(f"SELECT count(*) FROM clean.follower_snapshots WHERE {where}").fetchone()[0]
         quarantined = conn.execute(f"SELECT count(*) FROM clean.quarantine WHERE {where} OR fetch_date IS NULL").fetchone()[0]

@@ -9,6 +9,7 @@ from assets.partitions import fetch_months
 from assets.registry import REGISTRY_KEY
 from gsm_platform.config import GsmInputs, demo_input_dir
 from gsm_platform.landing import envelope_files, index_envelopes, land_directory, register_landed
+from gsm_platform.parsing import fetch_days
 from gsm_platform.paths import gsm_home, landing_dir
 from gsm_platform.registry import PLATFORMS, load_editions, load_registry
 from gsm_platform.sources.api.http import WIB
@@ -82,7 +83,7 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
             pulled = _api_pull(context, cfg, home, conn, start, end)
         rows = conn.execute(
             f"""SELECT platform, kind, count(*) FROM raw.envelopes
-                WHERE fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}' AND platform IS NOT NULL
+                WHERE {fetch_days(start, end)} AND platform IS NOT NULL
                 GROUP BY ALL"""
         ).fetchall()
     if pulled is not None and pulled.credential_errors:

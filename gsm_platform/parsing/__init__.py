@@ -54,12 +54,17 @@ def _one_line(sql: str) -> str:
 SLICE_BYTES = 1536 << 20
 
 
+def fetch_days(start: dt.date, end: dt.date) -> str:
+    """SQL condition: fetch_date in [start, end) (WIB dates); undated rows are outside."""
+    return f"(fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}')"
+
+
 def clean_window(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
     """(Re)build the cleaned rows of envelopes fetched in [start, end) (WIB dates), plus the
     envelopes whose fetch time cannot be read (they belong to no day, so every run
     re-quarantines them), in slices of whole fetch days of about SLICE_BYTES of envelopes.
     Returns reconciliation counts per platform for the window."""
-    window = f"(fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}')"
+    window = fetch_days(start, end)
     for i, (lo, hi) in enumerate(_slices(conn, window, start, end)):
         _clean_slice(conn, lo, hi, undated=i == 0)
     return reconciliation(conn, f"{window} OR fetch_date IS NULL")
@@ -81,7 +86,7 @@ def _slices(conn: duckdb.DuckDBPyConnection, window: str, start: dt.date, end: d
 
 def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, undated: bool) -> None:
     """One transaction: the slice's cleaned rows are replaced whole or not at all."""
-    window = f"(fetch_date >= DATE '{start}' AND fetch_date < DATE '{end}')"
+    window = fetch_days(start, end)
     scope = f"({window} OR fetch_date IS NULL)" if undated else window
     conn.execute("BEGIN")
     try:
