@@ -31,9 +31,20 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-# The last two counts place a fetch time in a month with one day of slack either side, so that a
-# time near a month boundary counts for both months (conservative).
-_IMPACT_SQL = """
+
+
+def _in_months(day: str) -> str:
+    """SQL: the month of the date `day` is one of $months (first days)."""
+    return f"list_contains($months, CAST(date_trunc('month', {day}) AS DATE))"
+
+
+def _near_months(at: str) -> str:
+    """SQL: the timestamp `at` is in one of $months, with one day of slack either side, so that a
+    time near a month boundary counts for both months (conservative)."""
+    return f"({_in_months(f'{at} - INTERVAL 1 DAY')} OR {_in_months(f'{at} + INTERVAL 1 DAY')})"
+
+
+_IMPACT_SQL = f"""
 WITH
 params AS (SELECT * FROM main.int_edition_params WHERE edition_id = $edition),
 accounts AS (SELECT DISTINCT platform, account_id FROM main.int_edition_accounts WHERE edition_id = $edition),
@@ -41,15 +52,13 @@ post_rows_in_months AS (
     SELECT s.platform, s.account_id, s.post_id, min(s.fetched_at) AS first_in_months
     FROM clean.post_snapshots s
     SEMI JOIN accounts a ON a.platform = s.platform AND a.account_id = s.account_id
-    WHERE s.fetch_date >= $first AND s.fetch_date < $next
-      AND list_contains($months, CAST(date_trunc('month', s.fetch_date) AS DATE))
+    WHERE s.fetch_date >= $first AND s.fetch_date < $next AND {_in_months('s.fetch_date')}
     GROUP BY ALL
 ),
 late_posts AS (
     SELECT s.platform, s.account_id, s.post_id,
            any_value(p.first_in_months) AS first_in_months,
-           min(s.fetched_at) FILTER (WHERE NOT list_contains($months, CAST(date_trunc('month', s.fetch_date) AS DATE)))
-               AS first_elsewhere
+           min(s.fetched_at) FILTER (WHERE NOT {_in_months('s.fetch_date')}) AS first_elsewhere
     FROM clean.post_snapshots s
     JOIN post_rows_in_months p USING (platform, account_id, post_id)
     CROSS JOIN params
@@ -70,8 +79,7 @@ followers_in_months AS (
     SELECT f.platform, f.account_id, min(f.fetched_at) AS first_in_months
     FROM clean.follower_snapshots f
     SEMI JOIN accounts a ON a.platform = f.platform AND a.account_id = f.account_id
-    WHERE f.fetch_date >= $first AND f.fetch_date < $next
-      AND list_contains($months, CAST(date_trunc('month', f.fetch_date) AS DATE))
+    WHERE f.fetch_date >= $first AND f.fetch_date < $next AND {_in_months('f.fetch_date')}
     GROUP BY ALL
 ),
 followers_changed AS (
@@ -86,13 +94,9 @@ SELECT
     (SELECT count(*) FROM late_changed),
     (SELECT count(*) FROM followers_changed),
     (SELECT count(*) FROM main.int_post_snapshots_selected
-        WHERE edition_id = $edition AND late_snapshot
-          AND (list_contains($months, CAST(date_trunc('month', fetched_at - INTERVAL 1 DAY) AS DATE))
-               OR list_contains($months, CAST(date_trunc('month', fetched_at + INTERVAL 1 DAY) AS DATE)))),
+        WHERE edition_id = $edition AND late_snapshot AND {_near_months('fetched_at')}),
     (SELECT count(*) FROM main.int_posts_scored
-        WHERE edition_id = $edition AND audience_fetched_at > published_at
-          AND (list_contains($months, CAST(date_trunc('month', audience_fetched_at - INTERVAL 1 DAY) AS DATE))
-               OR list_contains($months, CAST(date_trunc('month', audience_fetched_at + INTERVAL 1 DAY) AS DATE))))
+        WHERE edition_id = $edition AND audience_fetched_at > published_at AND {_near_months('audience_fetched_at')})
 """
 
 COUNTS = ("late_posts", "follower_accounts", "selected_in_months", "audience_in_months")
