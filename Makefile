@@ -7,7 +7,7 @@ export GSM_HOME ?= $(CURDIR)/.gsm
 EDITION ?= 2025
 SCALE ?= award
 
-.PHONY: install demo test ui bench validate clean
+.PHONY: install demo test test-fast ui bench validate clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -29,6 +29,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e and not browser"
 
 ui: $(STAMP)
 	DAGSTER_HOME=$(GSM_HOME)/dagster $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -1,5 +1,7 @@
-"""A small generated edition materialized once per test session through the real Dagster jobs
-(`gsm materialize --source files`), for the end-to-end tests to share."""
+"""Helpers to materialize a small generated edition through the real Dagster jobs (`gsm
+materialize --source files`). The session fixture that shares one such edition between the
+end-to-end tests is `small_edition` in conftest.py: defined there, pytest builds it once per
+session; imported into each module, it would build it once per module."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 SMALL_INSTITUTIONS = 24  # six per cluster of edition 2025
 SMALL_RECORDS = 12_000
@@ -58,11 +58,3 @@ def materialize(home: Path, source: Path, edition: str = "2025") -> Materialized
     summary = run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),
                           str(source / "editions.yaml"), quiet=True)
     return Materialized(home, source, edition, summary)
-
-
-@pytest.fixture(scope="session")
-def small_edition(tmp_path_factory) -> Materialized:
-    """Edition 2025 of a 24-institution cut of the default registry, materialized end to end."""
-    base = tmp_path_factory.mktemp("small_edition")
-    with home_variables_restored():
-        yield materialize(base / "home", generate_small(base / "source"))

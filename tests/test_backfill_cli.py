@@ -4,8 +4,11 @@ the gsm/backfill tag (the pipeline itself is run_edition's, covered by the end-t
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from gsm_platform import cli
+
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 
 @dg.op

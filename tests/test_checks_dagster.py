@@ -24,6 +24,8 @@ from gsm_platform.methodology import CATEGORIES
 from gsm_platform.warehouse import Warehouse
 from tests.support import sample_editions, sample_registry
 
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
+
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
 

@@ -4,9 +4,12 @@ registry run first, before the cleaned tables or any post model exist."""
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from assets.cleaned import CLEAN_KEYS
 from assets.registry import REGISTRY_KEYS
+
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 
 def test_the_registry_models_build_alone_in_a_fresh_warehouse(gsm_home):

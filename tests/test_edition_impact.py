@@ -22,6 +22,8 @@ import pytest
 from gsm_platform.edition_impact import impact_of_months
 from tests.dbt_support import Warehouse, build_warehouse, ig_post, ig_posts, ig_profile
 
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
+
 REGISTRY = """institutions:
   - {id: k_a, name: A, cluster: kementerian, accounts: [{platform: instagram, account_id: ig_a, handle: a}]}
   - {id: k_b, name: B, cluster: kementerian, accounts: [{platform: instagram, account_id: ig_b, handle: b}]}

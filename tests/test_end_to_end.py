@@ -8,10 +8,12 @@ import json
 
 import dagster as dg
 import duckdb
+import pytest
 
 from gsm_platform.cli import main
 from gsm_platform.methodology import CATEGORIES as CATEGORY_ORDER
-from tests.e2e import small_edition  # noqa: F401  (session fixture)
+
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 RANKING_FIELDS = {"edition", "category", "cluster", "rank", "institution_id", "institution_name", "score", "nominee",
                   "methodology_version"}

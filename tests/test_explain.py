@@ -13,7 +13,6 @@ from gsm_platform.explain import (COMPONENT_FIELDS, EXPLAIN_FIELDS, SUM_TOLERANC
                                   to_text, weighted_sum)
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.warehouse import connect
-from tests.e2e import small_edition  # noqa: F401
 
 
 def _sheet() -> dict:
@@ -47,7 +46,7 @@ def test_formats_without_a_warehouse():
 
 
 @pytest.fixture
-def home(small_edition, monkeypatch):  # noqa: F811
+def home(small_edition, monkeypatch):
     monkeypatch.setenv("GSM_HOME", str(small_edition.home))
     return small_edition.home
 
@@ -114,7 +113,7 @@ def test_wrong_cluster_exit_2(home, capsys):
     assert "not 'bumn'" in capsys.readouterr().err
 
 
-def test_tampered_landed_file_fails_naming_it(small_edition, tmp_path, monkeypatch, capsys):  # noqa: F811
+def test_tampered_landed_file_fails_naming_it(small_edition, tmp_path, monkeypatch, capsys):
     copy = tmp_path / "home"
     shutil.copytree(small_edition.home, copy, ignore=shutil.ignore_patterns("dagster", "logs", "exports"))
     monkeypatch.setenv("GSM_HOME", str(copy))

@@ -11,7 +11,6 @@ import yaml
 from gsm_platform.cli import main
 from gsm_platform.jury import validate_jury
 from gsm_platform.registry import RegistryError
-from tests.e2e import small_edition  # noqa: F401
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jury" / "small_2025.yaml"
 EXAMPLE = Path(__file__).parent.parent / "docs" / "jury.example.yaml"
@@ -80,7 +79,7 @@ def test_example_file_is_well_formed():
     assert jury.edition == "2025" and jury.decisions
 
 
-def test_cli_against_the_computed_rankings(small_edition, monkeypatch, tmp_path, capsys):  # noqa: F811
+def test_cli_against_the_computed_rankings(small_edition, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("GSM_HOME", str(small_edition.home))
     assert main(["jury", "--edition", "2025", "--decisions", str(FIXTURE)]) == 0
     assert "valid (2 decision(s), panel of 2)" in capsys.readouterr().out

@@ -25,6 +25,8 @@ from gsm_platform import rankings as rankings_module
 from tests.dbt_support import (build_warehouse, ig_post, ig_posts, ig_profile, yt_profile, yt_video,
                                yt_videos)
 
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
+
 FETCH = "2025-02-01T09:00:00+07:00"
 FOLLOWERS_AT = "2024-12-01T09:00:00+07:00"
 CATEGORIES = ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")

@@ -14,6 +14,8 @@ from tests.dbt_support import build_from_source, oracle_inputs
 from tests.e2e import generate_small
 from tests.oracle import CATEGORIES, compute
 
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
+
 EDITION = "2025"
 TOL = 1e-6
 

@@ -10,8 +10,11 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 
 from tests.test_quality_corpus import BAD, EXPECTED, _page
+
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 REGISTRY = """institutions:
   - id: contoh

@@ -13,7 +13,6 @@ from gsm_platform.cli import main
 from gsm_platform.jury import validate_jury
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.report import monthly_bars_svg, render, stacked_bars_svg
-from tests.e2e import small_edition  # noqa: F401
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source", "line", "rect"}
 JURY = Path(__file__).parent / "fixtures" / "jury" / "small_2025.yaml"
@@ -92,7 +91,7 @@ def test_render_escapes_everything():
     assert "2025-01" in page and "Award &lt;2025&gt;" in page
 
 
-def test_report_of_the_small_edition(small_edition, monkeypatch, tmp_path, capsys):  # noqa: F811
+def test_report_of_the_small_edition(small_edition, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("GSM_HOME", str(small_edition.home))
     from gsm_platform import rankings
     from gsm_platform.warehouse import connect

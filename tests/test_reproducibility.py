@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from gsm_platform.cli import main
 from gsm_platform.explain import explain, to_json
 from gsm_platform.warehouse import connect
-from tests.e2e import materialize, small_edition  # noqa: F401
+from tests.e2e import materialize
+
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 COMPONENTS = """SELECT * EXCLUDE (methodology_version), methodology_version FROM main.score_components
                 WHERE edition_id = ? ORDER BY category, institution_id, component_kind, component"""
@@ -28,7 +32,7 @@ def _state(home, capsys) -> tuple[str, list, str]:
     return rankings_json, components, worksheet
 
 
-def test_same_inputs_same_rankings(small_edition, tmp_path, monkeypatch, capsys):  # noqa: F811
+def test_same_inputs_same_rankings(small_edition, tmp_path, monkeypatch, capsys):
     for key in ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME"):  # restored after the test
         monkeypatch.setenv(key, os.environ.get(key, ""))
     first = _state(small_edition.home, capsys)

@@ -13,6 +13,8 @@ from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.cleaned import POSTS_KEY
 
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
+
 
 @pytest.fixture(scope="module")
 def defs():

@@ -14,7 +14,9 @@ import duckdb
 import pytest
 
 from gsm_platform.bench import write_next_day
-from tests.e2e import home_variables_restored, small_edition, use_home  # noqa: F401  (session fixture)
+from tests.e2e import home_variables_restored, use_home
+
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 EDITION = "2025"
 SELECTED = ("SELECT * FROM main.int_post_snapshots_selected WHERE edition_id = '2025' "

@@ -15,6 +15,8 @@ import pytest
 from conftest import FakeYouTube, WIB
 from gsm_platform.cli import main
 
+pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
+
 EDITION = "api-2025-03"
 START, END = dt.date(2025, 3, 1), dt.date(2025, 4, 1)  # closed long before the test runs
 CLUSTERS = {"kementerian": 3, "lembaga": 3}
