@@ -23,6 +23,8 @@ ACCOUNTS_CLAIMED_ONCE = "accounts_claimed_once"
 LANDED_FILES_INTACT = "landed_files_intact"
 ENVELOPES_INDEXED_ONCE = "envelopes_indexed_once"
 RECONCILIATION_BALANCED = "reconciliation_balanced"
+PROFILE_RECONCILIATION_BALANCED = "profile_reconciliation_balanced"
+ENVELOPES_ACCOUNTED_FOR = "envelopes_accounted_for"
 GREAT_EXPECTATIONS_SUITE = "great_expectations_suite"
 FOLLOWER_COUNT_JUMPS = "follower_count_jumps"
 QUARANTINE_EMPTY = "quarantine_empty"
@@ -95,9 +97,15 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         for p in PLATFORMS
     ),
     # cleaned
+    _blocking(POSTS_ASSET, ENVELOPES_ACCOUNTED_FOR, FETCH_DAYS, cleaned.envelopes_accounted_for,
+              "Envelopes indexed (counted from raw.envelopes) = parsed + quarantined whole, per fetch day and "
+              "platform: no landed envelope goes nowhere.", CLEANED_GROUP),
     _blocking(POSTS_ASSET, RECONCILIATION_BALANCED, FETCH_DAYS, cleaned.reconciliation_balanced,
               "Post records read = clean + duplicates + quarantined per fetch day and platform, "
               "matching the rows in clean.post_snapshots and clean.quarantine.", CLEANED_GROUP),
+    _blocking(FOLLOWERS_ASSET, PROFILE_RECONCILIATION_BALANCED, FETCH_DAYS, cleaned.profile_reconciliation_balanced,
+              "Profile records (the follower counts each body lists) read = snapshots + quarantined per fetch day "
+              "and platform, matching the rows in clean.follower_snapshots and clean.quarantine.", CLEANED_GROUP),
     _blocking(POSTS_ASSET, GREAT_EXPECTATIONS_SUITE, FETCH_DAYS,
               partial(suites.expectations_met, table="clean.post_snapshots"),
               "Great Expectations suite on clean.post_snapshots (deterministic sample + aggregates over every row).",

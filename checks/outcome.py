@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import duckdb
 
+from gsm_platform import accounting
 from gsm_platform.paths import gsm_home
 
 # Check severities, as Dagster names them (dg.AssetCheckSeverity values).
@@ -27,7 +28,8 @@ MART_SCHEMA = "main"
 # A score is a weighted sum of percentiles: 0.7 * 100 + 0.3 * 100 is 100.00000000000001 in floats.
 SCORE_TOLERANCE = 1e-9
 
-FetchDays = tuple[dt.date, dt.date] | None  # a half-open range of fetch days (WIB dates)
+# a half-open range of fetch days (WIB dates), or several (a run's fetch months); None: every day
+FetchDays = tuple[dt.date, dt.date] | Sequence[tuple[dt.date, dt.date]] | None
 
 
 @dataclass(frozen=True)
@@ -90,41 +92,34 @@ def edition_exists(conn: duckdb.DuckDBPyConnection, edition: str) -> bool:
 
 
 def edition_fetch_days(conn: duckdb.DuckDBPyConnection, edition: str) -> tuple[dt.date, dt.date]:
-    """The fetch days an edition reads, as a half-open date range: from its start through the
-    snapshot cutoff day (end + settle_days, METHODOLOGY 'settle'). A snapshot fetched before the
-    start cannot hold a post of the edition; one fetched after the cutoff is only a fallback."""
-    row = conn.execute(
-        """SELECT e.start_date, e.end_date + CAST(m.settle_days AS INTEGER) + 1
-           FROM registry.editions e LEFT JOIN registry.methodology m USING (methodology_version)
-           WHERE e.edition_id = ?""",
-        [edition],
-    ).fetchone()
-    if row is None:
-        raise KeyError(f"edition {edition!r} is not in registry.editions")
-    start, end = row
-    if end is None:  # methodology version missing: the registry asset refuses that, be lenient here
-        end = conn.execute("SELECT end_date FROM registry.editions WHERE edition_id = ?", [edition]).fetchone()[0]
-    return start, end
+    """The fetch days an edition reads (gsm_platform.accounting.edition_fetch_days)."""
+    return accounting.edition_fetch_days(conn, edition)
 
 
 def fetch_day_filter(fetch_days: FetchDays, column: str = "fetch_date") -> str:
-    """SQL: the rows of the fetch-day window, plus the rows whose fetch time could not be read
+    """SQL: the rows of the fetch-day window(s), plus the rows whose fetch time could not be read
     (they belong to no day, and every cleaning run re-quarantines them)."""
-    if fetch_days is None:
-        return "true"
-    start, end = fetch_days
-    return f"({column} IS NULL OR ({column} >= DATE '{start.isoformat()}' AND {column} < DATE '{end.isoformat()}'))"
+    return accounting.scope_of_days(fetch_days).where(column)
 
 
 def resolve_fetch_days(conn: duckdb.DuckDBPyConnection, edition: str | None,
                        fetch_days: FetchDays) -> FetchDays:
-    """A fetch-day scoped check runs on the given window (a Dagster partition range), else on the
-    edition's fetch days, else on everything."""
+    """A fetch-day scoped check runs on the given window(s) (its Dagster run's fetch months),
+    else on the edition's fetch days, else on everything."""
     if fetch_days is not None:
         return fetch_days
     if edition is not None:
         return edition_fetch_days(conn, edition)
     return None
+
+
+def resolve_scope(conn: duckdb.DuckDBPyConnection, edition: str | None, fetch_days: FetchDays) -> accounting.Scope:
+    """The same choice as resolve_fetch_days, as a labelled scope (gsm_platform.accounting)."""
+    if fetch_days is not None:
+        return accounting.scope_of_days(fetch_days)
+    if edition is not None:
+        return accounting.edition_scope(conn, edition)
+    return accounting.WHOLE_LANDING
 
 
 def warehouse_home(conn: duckdb.DuckDBPyConnection) -> Path:

@@ -91,7 +91,7 @@ POST_SNAPSHOTS = Suite(
 
 FOLLOWER_SNAPSHOTS = Suite(
     table="clean.follower_snapshots",
-    sample_order="source_file, source_line",
+    sample_order="source_file, source_line, source_position",
     derived={
         "fetch_date_is_date_of_fetched_at": "fetch_date = CAST(fetched_at AS DATE)",
         "business_discovery_only_on_instagram": "origin = 'profile' OR platform = 'instagram'",
@@ -108,7 +108,8 @@ FOLLOWER_SNAPSHOTS = Suite(
         "rows_with_unknown_origin": "count(*) FILTER (WHERE origin NOT IN ('profile', 'business_discovery'))",
         "rows_with_negative_followers": "count(*) FILTER (WHERE followers < 0)",
         "rows_with_fetch_date_not_of_fetched_at": "count(*) FILTER (WHERE fetch_date <> CAST(fetched_at AS DATE))",
-        "rows_sharing_a_source_line": "count(*) - count(DISTINCT (source_file, source_line))",
+        # a profile body may list several accounts: one snapshot per listed position
+        "rows_sharing_a_source_position": "count(*) - count(DISTINCT (source_file, source_line, source_position))",
     },
 )
 

@@ -38,14 +38,21 @@ CREATE TABLE IF NOT EXISTS clean.post_snapshots (
 CREATE TABLE IF NOT EXISTS clean.follower_snapshots (
     platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, fetched_at TIMESTAMP NOT NULL,
     fetch_date DATE NOT NULL, followers BIGINT NOT NULL, origin VARCHAR NOT NULL,
-    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL);
+    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER);
 CREATE TABLE IF NOT EXISTS clean.quarantine (
     source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER,
     platform VARCHAR, kind VARCHAR, account_id VARCHAR, fetch_date DATE, reason VARCHAR NOT NULL,
-    raw VARCHAR, record_kind VARCHAR NOT NULL);
+    raw VARCHAR, record_kind VARCHAR NOT NULL, post_id VARCHAR);
 CREATE TABLE IF NOT EXISTS clean.cleaned_files (source_file VARCHAR NOT NULL, fetch_date DATE);
 CREATE TABLE IF NOT EXISTS clean.reconciliation (
-    fetch_date DATE, platform VARCHAR, raw_records BIGINT, clean BIGINT, duplicates BIGINT, quarantined BIGINT);
+    fetch_date DATE, platform VARCHAR, raw_records BIGINT, clean BIGINT, duplicates BIGINT, quarantined BIGINT,
+    record_kind VARCHAR);
+-- columns added after the first release: a warehouse made before them gets them (at the end,
+-- where the CREATE above puts them too); writers name their columns
+ALTER TABLE clean.follower_snapshots ADD COLUMN IF NOT EXISTS source_position INTEGER;
+ALTER TABLE clean.quarantine ADD COLUMN IF NOT EXISTS post_id VARCHAR;
+ALTER TABLE clean.reconciliation ADD COLUMN IF NOT EXISTS record_kind VARCHAR;
+UPDATE clean.reconciliation SET record_kind = 'post' WHERE record_kind IS NULL;
 """
 
 

@@ -38,15 +38,23 @@ def sample_editions(path: Path) -> Path:
     return path
 
 
-def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path,
-                start: dt.date = dt.date(2018, 1, 1), end: dt.date = dt.date(2030, 1, 1)):
+def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path, months: list[dt.date] | None = None):
+    """Registry, landing and cleaning of the given fetch months (default: every fetch month that
+    holds envelopes, as the pipeline cleans them), without Dagster."""
     conn = warehouse.connect(home / "warehouse.duckdb")
     write_registry_tables(conn, load_registry(registry), load_editions(editions), load_methodology(),
                           {"registry": registry, "editions": editions, "methodology": METHODOLOGY_FILE})
     new = landing.land_directory(conn, input_dir, home, "files")
     landing.index_envelopes(conn, home, new)
-    recon = parsing.clean_window(conn, start, end)
+    recon = parsing.clean_months(conn, fetch_months(conn) if months is None else months)
     return conn, recon
+
+
+def fetch_months(conn) -> list[dt.date]:
+    """First days of the fetch months that hold indexed envelopes."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT CAST(date_trunc('month', fetch_date) AS DATE) FROM raw.envelopes "
+        "WHERE fetch_date IS NOT NULL ORDER BY 1").fetchall()]
 
 
 def write_jsonl(path: Path, envelopes: list[dict | str]) -> Path:

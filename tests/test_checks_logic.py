@@ -92,7 +92,7 @@ def add_post(conn, post_id, published, fetched="2025-06-01 10:00:00", platform="
 
 
 def add_followers(conn, followers, fetched, platform="facebook", account=FB, line=1):
-    conn.execute("INSERT INTO clean.follower_snapshots VALUES (?, ?, ?, CAST(? AS TIMESTAMP)::DATE, ?, 'profile', 'f', ?)",
+    conn.execute("INSERT INTO clean.follower_snapshots VALUES (?, ?, ?, CAST(? AS TIMESTAMP)::DATE, ?, 'profile', 'f', ?, 0)",
                  [platform, account, fetched, fetched, followers, line])
 
 
@@ -173,7 +173,8 @@ def test_a_non_empty_quarantine_warns(wh):
     assert cleaned.quarantine_empty(wh).passed
     for line, value in ((1, "12k"), (2, "many")):
         wh.execute("""INSERT INTO clean.quarantine VALUES ('landing/files/a.jsonl', ?, 0, 'x', 'posts', '1', DATE '2025-03-02',
-                      'count public_metrics.like_count "' || ? || '" is not a non-negative whole number', '{}', 'post')""",
+                      'count public_metrics.like_count "' || ? || '" is not a non-negative whole number', '{}', 'post',
+                      '19')""",
                    [line, value])
     outcome = cleaned.quarantine_empty(wh)
     assert not outcome.passed and outcome.metadata["quarantined"] == 2

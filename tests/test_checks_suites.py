@@ -17,7 +17,7 @@ POST_COLUMNS = ("platform VARCHAR, account_id VARCHAR, post_id VARCHAR, publishe
                 "interactions BIGINT, interactions_hidden BOOLEAN, views BIGINT, source_file VARCHAR, "
                 "source_line INTEGER, source_position INTEGER")
 FOLLOWER_COLUMNS = ("platform VARCHAR, account_id VARCHAR, fetched_at TIMESTAMP, fetch_date DATE, followers BIGINT, "
-                    "origin VARCHAR, source_file VARCHAR, source_line INTEGER")
+                    "origin VARCHAR, source_file VARCHAR, source_line INTEGER, source_position INTEGER")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def loose_tables(posts: list[tuple] = (), followers: list[tuple] = ()) -> duckdb
     if posts:
         conn.executemany(f"INSERT INTO clean.post_snapshots VALUES ({', '.join('?' * 17)})", posts)
     if followers:
-        conn.executemany(f"INSERT INTO clean.follower_snapshots VALUES ({', '.join('?' * 8)})", followers)
+        conn.executemany(f"INSERT INTO clean.follower_snapshots VALUES ({', '.join('?' * 9)})", followers)
     return conn
 
 
@@ -109,13 +109,13 @@ def test_the_aggregates_catch_a_bad_row_the_sample_misses():
 
 
 def test_bad_follower_snapshots_fail_the_suite():
-    good = ("instagram", "a", "2025-03-02 09:00:00", "2025-03-02", 100, "business_discovery", "f", 1)
+    good = ("instagram", "a", "2025-03-02 09:00:00", "2025-03-02", 100, "business_discovery", "f", 1, 0)
     conn = loose_tables(followers=[
         good,
-        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", -1, "profile", "f", 2),
-        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "scraped", "f", 3),
-        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "business_discovery", "f", 4),
-        ("myspace", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "profile", "f", 5),
+        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", -1, "profile", "f", 2, 0),
+        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "scraped", "f", 3, 0),
+        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "business_discovery", "f", 4, 0),
+        ("myspace", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "profile", "f", 5, 0),
     ])
     ok, results = suites.run_suite(conn, "follower_snapshots")
     assert not ok

@@ -71,7 +71,7 @@ def _post(account: str, post_id: str, published: str, fetched: str, likes: int, 
 
 def _follower(account: str, fetched: str, followers: int, line: int) -> tuple:
     fetched_at = _naive_wib(fetched)
-    return ("instagram", account, fetched_at, fetched_at.date(), followers, "profile", "tests/added.jsonl", line)
+    return ("instagram", account, fetched_at, fetched_at.date(), followers, "profile", "tests/added.jsonl", line, 0)
 
 
 @pytest.fixture(scope="module")

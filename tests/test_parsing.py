@@ -101,7 +101,7 @@ def test_youtube_hidden_subscriber_count_is_quarantined_as_unknown_audience(tmp_
     conn, _ = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
     assert conn.execute("SELECT count(*) FROM clean.follower_snapshots").fetchone()[0] == 0
     reasons = conn.execute("SELECT reason FROM clean.quarantine").fetchall()
-    assert reasons == [("the account hides its follower count (items[0].statistics.subscriberCount): audience unknown",)]
+    assert reasons == [("the account hides its follower count (items[].statistics.subscriberCount): audience unknown",)]
 
 
 def test_a_window_cleaned_in_slices_equals_one_piece(tmp_path, monkeypatch):

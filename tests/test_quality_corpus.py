@@ -41,7 +41,7 @@ EXPECTED: dict[str, Case] = {
          (4, None): 'envelope has no "account_id"', (5, None): 'envelope has no "fetched_at"',
          (6, None): 'envelope has no "response" body', (7, None): "posts body has no list of posts where youtube",
          (8, 1): "post has no id", (8, 2): "count public_metrics.like_count is missing",
-         (9, None): "profile has no follower count (data.follower_count)"},
+         (9, 0): "profile has no follower count (data.follower_count)"},
         ["ytMissing01", "ytMissing02", "1895000000000001001"]),
     "unknown_platform.jsonl": Case(
         {(1, None): 'unknown platform "threads"', (3, None): 'unknown platform "Facebook"',
@@ -67,19 +67,19 @@ EXPECTED: dict[str, Case] = {
          (2, 0): f'count statistics.viewCount "-10" {NOT_A_NUMBER}',
          (3, 0): f'count public_metrics.retweet_count "-1" {NOT_A_NUMBER}',
          (4, 0): f'count share_count "-2" {NOT_A_NUMBER}',
-         (5, None): f'follower count (followers_count) "-100" {NOT_A_NUMBER}'},
+         (5, 0): f'follower count (followers_count) "-100" {NOT_A_NUMBER}'},
         [f"{FB}_1502", "ytNegative2", "1895000000000001502", "7340000000000001502"], [1523900]),
     "non_numeric_count.jsonl": Case(
         {(1, 0): f'count comments_count "many" {NOT_A_NUMBER}',
          (2, 0): f'count statistics.likeCount "1.2K" {NOT_A_NUMBER}',
          (3, 0): f'count public_metrics.like_count "12k" {NOT_A_NUMBER}',
          (4, 0): f'count view_count "true" {NOT_A_NUMBER}',
-         (5, None): f'follower count (data.public_metrics.followers_count) "lots" {NOT_A_NUMBER}'},
+         (5, 0): f'follower count (data.public_metrics.followers_count) "lots" {NOT_A_NUMBER}'},
         ["18000000000001602", "ytNotANum02", "1895000000000001602", "7340000000000001602"], [410000]),
     "unknown_account.jsonl": Case(
         {(1, 0): 'facebook account_id "999999999999999" is not in the registry',
          (1, 1): 'facebook account_id "999999999999999" is not in the registry',
-         (3, None): 'instagram account_id "17841499999999999" is not in the registry',
+         (3, 0): 'instagram account_id "17841499999999999" is not in the registry',
          (4, 0): 'tiktok account_id "akunlain" is not in the registry'},
         [f"{FB}_1701"]),
     "future_publication.jsonl": Case(
@@ -88,7 +88,8 @@ EXPECTED: dict[str, Case] = {
          (3, 0): "publication time 2025-03-09 13:00 WIB is after the fetch time 2025-03-02 09:04 WIB"},
         [f"{FB}_1802", "ytFuture002", "7340000000000001802"]),
     "api_error.jsonl": Case(
-        {(1, None): "API error body landed instead of data (code 4: (#4) Application request limit reached)",
+        {(1, None): "API error body landed instead of data (code 4: (#4) Application request limit reached "
+                    "(type OAuthException, fbtrace_id AbCdEfGhIjK))",
          (2, None): "API error body landed instead of data (code 190: Error validating access token",
          (3, None): "API error body landed instead of data (code 403: The request cannot be completed",
          (4, None): "API error body landed instead of data (rate_limit_exceeded: API rate limit exceeded",
@@ -112,10 +113,10 @@ EXPECTED: dict[str, Case] = {
         [f"{FB}_2203", "ytNaiveTim2"]),
     "fractional_count.jsonl": Case(
         {(1, 0): f'count reactions.summary.total_count "12.5" {NOT_A_NUMBER}',
-         (2, None): f'follower count (followers_count) "2301100.5" {NOT_A_NUMBER}'},
+         (2, 0): f'follower count (followers_count) "2301100.5" {NOT_A_NUMBER}'},
         [f"{FB}_2302"]),
     "business_discovery_followers.jsonl": Case(
-        {(1, None): 'followers_count) "-5"', (2, None): 'followers_count) "n/a"'},
+        {(1, 0): 'followers_count) "-5"', (2, 0): 'followers_count) "n/a"'},
         ["18000000000002401", "18000000000002402"]),
 }
 
@@ -150,21 +151,33 @@ def test_every_fixture_file_has_its_expectations():
     assert {p.name for p in BAD.glob("*.jsonl")} == set(EXPECTED)
 
 
+def _profile(envelope: dict) -> dict:
+    """The one account a single-object profile body (or a posts page's business_discovery) is about."""
+    r = envelope["response"]
+    if "business_discovery" in r:
+        return r["business_discovery"]
+    return r["data"] if envelope["platform"] in ("x", "tiktok") else r
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_records_are_quarantined_where_they_are_with_a_reason(corpus, name):
     conn, _, _ = corpus
     rows = conn.execute(
-        "SELECT source_line, source_position, reason, raw FROM clean.quarantine WHERE source_file = ? "
-        "ORDER BY source_line, source_position NULLS FIRST", [_landed(name)]).fetchall()
+        "SELECT source_line, source_position, reason, raw, record_kind, post_id FROM clean.quarantine "
+        "WHERE source_file = ? ORDER BY source_line, source_position NULLS FIRST", [_landed(name)]).fetchall()
     expected = EXPECTED[name].quarantined
-    assert {(line, pos) for line, pos, _, _ in rows} == set(expected)
+    assert {(line, pos) for line, pos, *_ in rows} == set(expected)
     lines = _lines(name)
-    for line, pos, reason, raw_text in rows:
+    for line, pos, reason, raw_text, record_kind, post_id in rows:
         assert expected[(line, pos)] in reason, (line, pos, reason)
         if pos is None:  # a whole envelope: its line, verbatim
-            assert raw_text == lines[line]
-        else:  # one post of a page: that post's JSON
-            assert json.loads(raw_text) == _page(json.loads(lines[line]))[pos]
+            assert record_kind == "envelope" and raw_text == lines[line] and post_id is None
+        elif record_kind == "profile":  # the follower count of the one account the body is about
+            assert json.loads(raw_text) == _profile(json.loads(lines[line])) and post_id is None
+        else:  # one post of a page: that post's JSON, and its id where it has one
+            post = _page(json.loads(lines[line]))[pos]
+            assert record_kind == "post" and json.loads(raw_text) == post
+            assert post_id == (str(post["id"]) if "id" in post else None)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -190,7 +203,8 @@ def test_post_records_reconcile(corpus):
                         [kept_as_expected]).fetchone()[0] == sum(len(EXPECTED[n].posts) for n in EXPECTED)
     assert totals["duplicates"] == 2  # duplicate_lines.jsonl line 2
     assert totals["quarantined"] == conn.execute(
-        "SELECT count(*) FROM clean.quarantine WHERE record_kind IN ('post', 'envelope')").fetchone()[0]
+        "SELECT count(*) FROM clean.quarantine WHERE record_kind = 'post' "
+        "OR record_kind = 'envelope' AND kind IS DISTINCT FROM 'profile'").fetchone()[0]
     # unreadable lines and envelopes without a platform still count, under no platform
     assert recon["(unreadable)"]["quarantined"] == 5
 

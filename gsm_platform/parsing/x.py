@@ -1,4 +1,7 @@
-"""X API v2 user tweets (with media expansions) and user profile -> unified schema."""
+"""X API v2 user tweets (with media expansions), tweet lookups, user profile and user lookups ->
+unified schema."""
+
+from gsm_platform.parsing.sql import profile_item
 
 PLATFORM = "x"
 RESPONSE_TYPE = """STRUCT(
@@ -6,10 +9,18 @@ RESPONSE_TYPE = """STRUCT(
   includes STRUCT(media STRUCT(media_key VARCHAR, "type" VARCHAR, public_metrics STRUCT(view_count VARCHAR))[]),
   errors STRUCT(message VARCHAR, title VARCHAR, detail VARCHAR)[],
   title VARCHAR, detail VARCHAR, status VARCHAR)"""
-# `data` is a list of tweets in a posts body and an object in a profile body: typed per kind.
-TWEETS_TYPE = """STRUCT(id VARCHAR, created_at VARCHAR, attachments STRUCT(media_keys VARCHAR[]),
-  public_metrics STRUCT(retweet_count VARCHAR, reply_count VARCHAR, like_count VARCHAR, quote_count VARCHAR))[]"""
-USER_TYPE = """STRUCT(id VARCHAR, public_metrics STRUCT(followers_count VARCHAR))"""
+# `data` is a list (a timeline, a lookup by ids) or one object (GET /2/tweets/:id, /2/users/:id),
+# of tweets in a posts body and of users in a profile body: typed per kind, one object being the
+# one-item case of the list. Ids are typed VARCHAR: a JSON number past 2^53 keeps all its digits.
+TWEET_TYPE = """STRUCT(id VARCHAR, author_id VARCHAR, created_at VARCHAR, attachments STRUCT(media_keys VARCHAR[]),
+  public_metrics STRUCT(retweet_count VARCHAR, reply_count VARCHAR, like_count VARCHAR, quote_count VARCHAR))"""
+USER_TYPE = """STRUCT(id VARCHAR, username VARCHAR, public_metrics STRUCT(followers_count VARCHAR))"""
+
+
+def _items(item_type: str) -> str:
+    return (f"CASE WHEN starts_with(r.data::VARCHAR, '{{') THEN [try_cast(r.data AS {item_type})] "
+            f"ELSE try_cast(r.data AS {item_type}[]) END")
+
 
 FIELDS = {
     "published": "created_at",
@@ -24,8 +35,10 @@ REQUIRED_COUNTS = ("likes", "comments", "shares", "quotes")
 # an error body has no data: {"errors": [...]} or {"title": ..., "status": 401}
 ERROR = """CASE WHEN r.data IS NULL AND (r.errors IS NOT NULL OR r.title IS NOT NULL)
   THEN coalesce(r.errors[1].title || ': ' || r.errors[1].detail, r.errors[1].message, r.title || ': ' || coalesce(r.detail, ''), 'error') END"""
-POSTS_LIST = f"try_cast(r.data AS {TWEETS_TYPE})"
-RAW_POST = "json_extract(text, '$.response.data[' || pos || ']')"
+POSTS_LIST = _items(TWEET_TYPE)
+PAGE_AUTHOR = "NULL::VARCHAR"  # each tweet names its author (author_id)
+RAW_POST = """CASE WHEN json_type(text, '$.response.data') = 'OBJECT' THEN json_extract(text, '$.response.data')
+                   ELSE json_extract(text, '$.response.data[' || pos || ']') END"""
 
 # media are listed once per page (includes.media), not inside the tweets: they are unnested
 # once per page and joined to each tweet by its first media key as `media` (the first of the
@@ -41,8 +54,11 @@ POST_FIELDS = """
   p.public_metrics.like_count AS likes_text, p.public_metrics.reply_count AS comments_text,
   p.public_metrics.retweet_count AS shares_text, p.public_metrics.quote_count AS quotes_text,
   CASE WHEN media."type" IN ('video', 'animated_gif') THEN media.public_metrics.view_count END AS views_text,
-  false AS hidden"""
+  false AS hidden,
+  p.author_id AS author_id, NULL::VARCHAR AS author_name, 'author_id' AS author_field"""
 
-FOLLOWERS = f"try_cast(r.data AS {USER_TYPE}).public_metrics.followers_count"
+_USER = profile_item("u.id", "u.username", "u.public_metrics.followers_count")
+PROFILES = f"list_transform({_items(USER_TYPE)}, lambda u: {_USER})"
+PROFILE_RAW = RAW_POST
+PAGE_PROFILE = None
 FOLLOWERS_FIELD = "data.public_metrics.followers_count"
-FOLLOWERS_HIDDEN = "false"  # the platform never hides a follower count
