@@ -2,10 +2,12 @@
 
 import dagster as dg
 
-from assets.partitions import fetch_months
+from assets.partitions import fetch_months, months_of
 from assets.raw import RAW_KEYS
 from assets.registry import REGISTRY_KEY
-from gsm_platform.parsing import clean_window, fetch_days
+from gsm_platform import accounting
+from gsm_platform.accounting import scope_of_months
+from gsm_platform.parsing import clean_months
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
 
 POSTS_KEY = dg.AssetKey(["clean", "post_snapshots"])
@@ -28,22 +30,46 @@ CLEAN_KEYS = (POSTS_KEY, FOLLOWERS_KEY, QUARANTINE_KEY)
     pool=WAREHOUSE_POOL,
 )
 def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Parses the window's landed envelopes with one parser per platform (DuckDB SQL)."""
-    window = context.partition_time_window
-    start, end = window.start.date(), window.end.date()
+    """Parses the envelopes of the run's fetch months (and the undated ones) with one parser per
+    platform (DuckDB SQL). The metadata carries the three ledgers of those months, with their
+    scope (gsm_platform/accounting.py: the same numbers `gsm quality` shows for that scope)."""
+    months = months_of(context.partition_keys)
+    scope = scope_of_months(months)
     with warehouse.connect() as conn:
-        recon = clean_window(conn, start, end)
-        where = fetch_days(start, end)
-        posts = conn.execute(f"SELECT count(*) FROM clean.post_snapshots WHERE {where}").fetchone()[0]
-        followers = conn.execute(f"SELECT count(*) FROM clean.follower_snapshots WHERE {where}").fetchone()[0]
-        quarantined = conn.execute(f"SELECT count(*) FROM clean.quarantine WHERE {where} OR fetch_date IS NULL").fetchone()[0]
-    table = "| platform | raw records | clean | duplicates | quarantined |\n|---|---|---|---|---|\n" + "\n".join(
-        f"| {p} | {c['raw_records']} | {c['clean']} | {c['duplicates']} | {c['quarantined']} |" for p, c in recon.items()
-    )
-    balanced = all(c["raw_records"] == c["clean"] + c["duplicates"] + c["quarantined"] for c in recon.values())
+        clean_months(conn, months)
+        counts = accounting.counts(conn, scope)
+        by_month = conn.execute(
+            f"""SELECT coalesce(strftime(fetch_date, '%Y-%m'), '(undated)') AS month,
+                       coalesce(platform, '(unreadable)') AS platform, record_kind,
+                       sum(raw_records), sum(clean), sum(duplicates), sum(quarantined)
+                FROM clean.reconciliation WHERE {scope.where()} GROUP BY ALL ORDER BY ALL"""
+        ).fetchall()
+        posts = conn.execute(f"SELECT count(*) FROM clean.post_snapshots WHERE {scope.where()}").fetchone()[0]
+        followers = conn.execute(f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}").fetchone()[0]
+    envelopes = [r for r in by_month if r[2] == "envelope"]
+    table = ("| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
+             + "\n".join(f"| {m} | {p} | {n} | {c} | {q} |" for m, p, _, n, c, _, q in envelopes))
+    records = ("| fetch month | platform | records | read | kept | duplicates | quarantined |\n"
+               "|---|---|---|---|---|---|---|\n"
+               + "\n".join(f"| {m} | {p} | {k} | {n} | {c} | {d} | {q} |" for m, p, k, n, c, d, q in by_month
+                            if k != "envelope"))
+    summary = counts.as_dict()
+    common = {"scope": scope.label, "counts": dg.MetadataValue.md("\n\n".join(counts.lines()))}
     yield dg.MaterializeResult(
         asset_key=POSTS_KEY,
-        metadata={"rows": posts, "reconciliation": dg.MetadataValue.md(table), "balanced": balanced},
+        metadata={**common, "rows": posts, **{f"post_records_{k}": v for k, v in summary["post_records"].items()},
+                  **{f"envelopes_{k}": v for k, v in summary["envelopes"].items()},
+                  "envelopes_by_month": dg.MetadataValue.md(table), "reconciliation": dg.MetadataValue.md(records),
+                  "balanced": counts.posts.balanced and counts.envelopes.balanced},
     )
-    yield dg.MaterializeResult(asset_key=FOLLOWERS_KEY, metadata={"rows": followers})
-    yield dg.MaterializeResult(asset_key=QUARANTINE_KEY, metadata={"rows": quarantined})
+    yield dg.MaterializeResult(
+        asset_key=FOLLOWERS_KEY,
+        metadata={**common, "rows": followers,
+                  **{f"profile_records_{k}": v for k, v in summary["profile_records"].items()}},
+    )
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_KEY,
+        metadata={**common, "rows": counts.quarantine_rows, "post_records_quarantined": counts.posts.quarantined,
+                  "profile_records_quarantined": counts.profiles.quarantined,
+                  "envelopes_quarantined_whole": counts.envelopes.quarantined},
+    )

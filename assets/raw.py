@@ -5,11 +5,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import fetch_months
+from assets.partitions import fetch_months, month_key, months_of, register_indexed_months
 from assets.registry import REGISTRY_KEY
 from gsm_platform.config import GsmInputs, demo_input_dir
 from gsm_platform.landing import envelope_files, index_envelopes, land_directory, register_landed
-from gsm_platform.parsing import fetch_days
+from gsm_platform.parsing import month_ranges, ranges_condition
 from gsm_platform.paths import gsm_home, landing_dir
 from gsm_platform.registry import PLATFORMS, load_editions, load_registry
 from gsm_platform.sources.api.http import WIB
@@ -26,7 +26,8 @@ API_PULL_TAG = "gsm/api_pull"
 def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse) -> dg.MaterializeResult:
     """Copies the recorded envelopes of the `files` or `demo` source into GSM_HOME/landing,
     verbatim and read-only, once per content hash, and indexes each envelope (file, line,
-    platform, kind, fetch time) in raw.envelopes. The `api` source lands in the raw pulls."""
+    platform, kind, fetch time) in raw.envelopes, and registers the fetch month of every indexed
+    envelope as a partition of the raw and cleaned assets. The `api` source lands in the raw pulls."""
     cfg = inputs.resolved()
     home = gsm_home()
     if cfg["source"] == "api":
@@ -42,6 +43,7 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     with warehouse.connect() as conn:
         new = land_directory(conn, input_dir, home, cfg["source"])
         envelopes = index_envelopes(conn, home, new)
+        months = register_indexed_months(context.instance, conn)
         total_files, total_bytes = conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files").fetchone()
         days = conn.execute("SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes").fetchone()
     context.log.info(f"landed {len(new)} new file(s), {envelopes} envelope(s) from {input_dir}")
@@ -55,6 +57,7 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
             "landed_bytes_total": int(total_bytes),
             "first_fetch_day": str(days[0]),
             "last_fetch_day": str(days[1]),
+            "new_fetch_months": ", ".join(months) or "none",
         }
     )
 
@@ -72,18 +75,18 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
 def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse):
     """With the `api` source, pulls the edition's window and lands the pages (see `_api_pull`);
     with `files`/`demo`, the landing asset already landed them. Either way reports what landed
-    on the partition's fetch days."""
-    window = context.partition_time_window
-    start, end = window.start.date(), window.end.date()
+    in the run's fetch months."""
+    months = months_of(context.partition_keys)
+    in_months = ranges_condition(month_ranges(months))
     cfg = inputs.resolved()
     home = gsm_home()
     pulled = None
     with warehouse.connect() as conn:
         if cfg["source"] == "api":
-            pulled = _api_pull(context, cfg, home, conn, start, end)
+            pulled = _api_pull(context, cfg, home, conn, months)
         rows = conn.execute(
             f"""SELECT platform, kind, count(*) FROM raw.envelopes
-                WHERE {fetch_days(start, end)} AND platform IS NOT NULL
+                WHERE {in_months} AND platform IS NOT NULL
                 GROUP BY ALL"""
         ).fetchall()
     if pulled is not None and pulled.credential_errors:
@@ -96,28 +99,30 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
         metadata = {
             "posts_envelopes": counts.get((platform, "posts"), 0),
             "profile_envelopes": counts.get((platform, "profile"), 0),
-            "window": f"{start} .. {end - dt.timedelta(days=1)}",
+            "fetch_months": ", ".join(f"{m:%Y-%m}" for m in sorted(months)),
         }
         if pulled is not None:
             metadata.update(_platform_metadata(pulled, platform))
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
 
 
-def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, start: dt.date, end: dt.date):
-    """An API can only be asked today what it shows today: the run whose fetch-day range
-    includes today (WIB) pulls the *edition's* window [start, end) of posts (plus one profile
-    snapshot per account), and the envelopes' fetch day is today. Runs over past fetch days
-    only (UI backfills, the catch-up run of `gsm materialize`, tag API_PULL_TAG=skip) pull
-    nothing and report what landed then. Whatever happens during the pull, every envelope
-    file under landing/api not yet registered is registered and indexed before this returns
-    or raises (a rejected token or a crash never loses what landed; a closed window is not
-    pulled again on the next run, so an unregistered file would otherwise be lost)."""
+def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, months: list[dt.date]):
+    """An API can only be asked today what it shows today: the run whose fetch months include
+    today's (WIB) pulls the *edition's* window [start, end) of posts (plus one profile snapshot
+    per account), and the envelopes' fetch day is today. Runs over past fetch months only (UI
+    backfills, the catch-up run of `gsm materialize`, tag API_PULL_TAG=skip) pull nothing and
+    report what landed then. Whatever happens during the pull, every envelope file under
+    landing/api not yet registered is registered and indexed, and its fetch months registered as
+    partitions, before this returns or raises (a rejected token or a crash never loses what
+    landed; a closed window is not pulled again on the next run, so an unregistered file would
+    otherwise be lost)."""
     from gsm_platform.sources.api.edition import NoCredentials, pull_edition
 
     today = dt.datetime.now(WIB).date()
-    if not (start <= today < end) or context.run.tags.get(API_PULL_TAG) == "skip":
-        context.log.info(f"api source: no pull in this run (fetch days {start} .. {end - dt.timedelta(days=1)}, today {today})")
-        _register_api_files(conn, home)
+    if dt.date.fromisoformat(month_key(today)) not in months or context.run.tags.get(API_PULL_TAG) == "skip":
+        context.log.info(f"api source: no pull in this run (fetch months "
+                         f"{', '.join(f'{m:%Y-%m}' for m in sorted(months))}, today {today})")
+        _register_api_files(context, conn, home)
         return None
     registry = load_registry(cfg["registry_path"])
     editions = load_editions(cfg["editions_path"])
@@ -129,7 +134,7 @@ def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, st
     except NoCredentials as exc:
         raise dg.Failure(description=str(exc)) from None
     finally:
-        new, envelopes = _register_api_files(conn, home)
+        new, envelopes = _register_api_files(context, conn, home)
         context.log.info(f"api source: landed {new} new file(s), {envelopes} envelope(s)")
     for warning in pulled.warnings():
         context.log.warning(warning)
@@ -138,12 +143,16 @@ def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, st
     return pulled
 
 
-def _register_api_files(conn, home: Path) -> tuple[int, int]:
+def _register_api_files(context: dg.AssetExecutionContext, conn, home: Path) -> tuple[int, int]:
     root = landing_dir(home) / "api"
     if not root.is_dir():
         return 0, 0
     new = register_landed(conn, home, envelope_files(root), "api")
-    return len(new), index_envelopes(conn, home, new)
+    envelopes = index_envelopes(conn, home, new)
+    # a pull past midnight at the end of a month lands in the next month: its key is added here,
+    # and `gsm materialize` cleans it in a second run
+    register_indexed_months(context.instance, conn)
+    return len(new), envelopes
 
 
 def _platform_metadata(pulled, platform: str) -> dict:

@@ -10,8 +10,15 @@ backfill of
 
 - the registry tables and the landing (unpartitioned),
 - raw pulls and cleaned snapshots over the fetch months of the edition's fetch days
-  (start - LEAD_DAYS .. end + settle_days), one run each (BackfillPolicy.single_run),
+  (start - LEAD_DAYS .. end + settle_days) that hold landed envelopes (the registered fetch-month
+  partitions), one run each (BackfillPolicy.single_run),
 - the dbt metrics and the rankings for partition key = the edition.
+
+Fetch months are dynamic partitions that the landing registers: the sensor can only ask for the
+months landed before it runs. When none of the edition's months is registered yet, it first
+requests a landing run and asks for the backfill at a later tick. Envelopes that the
+backfill's own landing step lands in a month not registered before are cleaned by the next `gsm
+update` (until then `gsm quality` shows them as indexed, neither parsed nor quarantined).
 
 The backfill daemon runs them in dependency order in a bounded number of runs (about five,
 whatever the number of days) and shows them in the UI's Backfills tab, tagged
@@ -27,7 +34,7 @@ import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 
 from assets.cleaned import CLEAN_KEYS
-from assets.partitions import FETCH_MONTHS_START, editions as edition_partitions, fetch_months, month_key
+from assets.partitions import FETCH_MONTHS, editions as edition_partitions, fetch_months, month_key
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
@@ -60,7 +67,7 @@ def due_date(edition: Edition, settle_days: int) -> dt.date:
 
 def edition_fetch_days(edition: Edition, settle_days: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The fetch days (inclusive) an edition's backfill materializes."""
-    first = max(edition.start - dt.timedelta(days=LEAD_DAYS), dt.date.fromisoformat(FETCH_MONTHS_START))
+    first = edition.start - dt.timedelta(days=LEAD_DAYS)
     last = settle_date(edition, settle_days)
     if today is not None:
         last = min(last, today)
@@ -71,10 +78,14 @@ def backfill_tags(edition_id: str) -> dict[str, str]:
     return {BACKFILL_TAG: edition_id}
 
 
-def edition_asset_subset(asset_graph, edition_id: str, first: dt.date, last: dt.date) -> AssetGraphSubset:
-    """Registry + landing, raw + cleaned over the fetch months of [first, last], dbt + rankings
-    for the edition."""
-    month_keys = fetch_months.get_partition_keys_in_range(dg.PartitionKeyRange(month_key(first), month_key(last)))
+def months_between(registered: list[str], first: dt.date, last: dt.date) -> list[str]:
+    """The registered fetch-month keys of the fetch days [first, last]."""
+    return [k for k in registered if month_key(first) <= k <= month_key(last)]
+
+
+def edition_asset_subset(asset_graph, edition_id: str, month_keys: list[str]) -> AssetGraphSubset:
+    """Registry + landing, raw + cleaned over the given fetch months, dbt + rankings for the
+    edition."""
     by_key = {}
     unpartitioned = {*REGISTRY_KEYS.values(), LANDING_KEY}
     for key in (*RAW_KEYS.values(), *CLEAN_KEYS):
@@ -116,9 +127,16 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
         if edition.id in requested or edition.id in materialized:
             continue
         first, last = edition_fetch_days(edition, settle_days, today)
+        months = months_between(context.instance.get_dynamic_partitions(FETCH_MONTHS), first, last)
+        if not months:  # nothing landed for it yet: land first, ask again at a later tick
+            run_requests.append(dg.RunRequest(asset_selection=[*REGISTRY_KEYS.values(), LANDING_KEY],
+                                              run_key=f"landing-for-{edition.id}@{today}",
+                                              tags=backfill_tags(edition.id)))
+            context.log.info(f"edition {edition.id}: no fetch month of {first} .. {last} landed yet; landing first")
+            continue
         if not context.instance.has_dynamic_partition(edition_partitions.name, edition.id):
             new_partitions.append(edition.id)
-        subset = edition_asset_subset(asset_graph, edition.id, first, last)
+        subset = edition_asset_subset(asset_graph, edition.id, months)
         run_requests.append(dg.RunRequest.for_asset_graph_subset(subset, tags=backfill_tags(edition.id)))
         requested.add(edition.id)
         context.log.info(f"edition {edition.id}: backfill of fetch days {first} .. {last} and the edition's metrics")

@@ -14,17 +14,21 @@ import dagster as dg
 
 from checks.catalog import EDITION, FETCH_DAYS, QUALITY_CHECKS, QualityCheck
 from checks.outcome import CheckOutcome, markdown_table
+from gsm_platform.accounting import scope_of_days
+from gsm_platform.parsing import month_ranges
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
 
 
-def _fetch_days(context: dg.AssetCheckExecutionContext) -> tuple[dt.date, dt.date] | None:
+def _fetch_days(context: dg.AssetCheckExecutionContext) -> list[tuple[dt.date, dt.date]] | None:
+    """The day ranges of the run's fetch months (dynamic partition keys "YYYY-MM-01", in the
+    order Dagster stores them, not necessarily by date); None when the run has no partition."""
     if not (context.has_partition_key or context.has_partition_key_range):
         return None
     try:
-        window = context.partition_time_window
-    except Exception:  # not a time-partitioned run: check every day
+        months = [dt.date.fromisoformat(k) for k in context.partition_keys]
+    except ValueError:  # not a fetch-month run: check every day
         return None
-    return window.start.date(), window.end.date()
+    return month_ranges(months)
 
 
 def scope_of(check: QualityCheck, context: dg.AssetCheckExecutionContext) -> tuple[str | None, dict[str, Any], str]:
@@ -34,8 +38,7 @@ def scope_of(check: QualityCheck, context: dg.AssetCheckExecutionContext) -> tup
         return edition, {}, f"edition {edition}" if edition else "every edition"
     if check.scope == FETCH_DAYS:
         days = _fetch_days(context)
-        words = f"fetch days {days[0]} .. {days[1] - dt.timedelta(days=1)}" if days else "every fetch day"
-        return None, {"fetch_days": days}, words
+        return None, {"fetch_days": days}, scope_of_days(days).label
     return None, {}, "the whole table"
 
 

@@ -207,6 +207,7 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
     import duckdb
 
     from gsm_platform import cli
+    from gsm_platform.accounting import counts
     from gsm_platform.rankings import ranking_rows
     from gsm_platform.config import save_inputs
     from gsm_platform.registry import load_editions
@@ -226,12 +227,12 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         full_s, full_cpu = time.perf_counter() - started, _cpu_s() - cpu0
         full_peak = sampler.peak
         with connect(read_only=True) as conn:
-            records = int(conn.execute("SELECT sum(raw_records) FROM clean.reconciliation").fetchone()[0] or 0)
-            envelopes = int(conn.execute("SELECT count(*) FROM raw.envelopes").fetchone()[0])
+            landed = counts(conn)  # the whole landing
+            records, envelopes = landed.posts.read, landed.envelopes.read
             rows = len(ranking_rows(conn, edition))
         result["full"] = {"seconds": round(full_s, 2), "cpu_seconds": round(full_cpu, 1), "post_records": records, "envelopes": envelopes,
                           "records_per_s": round(records / full_s), "ranking_rows": rows,
-                          "fetch_days": summary["fetch_days"], "peak_tree_rss_gib": round(full_peak / 2**30, 3),
+                          "fetch_months": summary["fetch_months"], "peak_tree_rss_gib": round(full_peak / 2**30, 3),
                           **_rusage_gib()}
         out.write_text(json.dumps(result, indent=2) + "\n")  # partial result, in case a later phase fails
         print(f"full run: {full_s:.1f} s, {records:,} post records, peak {full_peak / 2**30:.2f} GiB", flush=True)

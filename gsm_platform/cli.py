@@ -46,43 +46,69 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_day_range(source: str) -> tuple[dt.date, dt.date] | None:
-    import duckdb
+def _today_wib() -> dt.date:
+    return dt.datetime.now(WIB).date()
+
+
+def _months_to_clean(source: str, instance) -> list[str]:
+    """The fetch months (partition keys) a `gsm materialize` cleans: every month the landing
+    registered (the whole landing: an envelope of any year is cleaned or quarantined), or for
+    the api source today's month (the run that pulls; registered here) plus the months of
+    landed envelopes no cleaning has read yet (a run that failed after landing: a closed window
+    is not pulled again, so those envelopes are the only copy of their posts)."""
+    from assets.partitions import FETCH_MONTHS, month_key, register_months
 
     if source == "api":
-        # the run pulls today; earlier fetch days are added while they hold landed envelopes
-        # that were never cleaned (a run that failed after landing: a closed window is not
-        # pulled again, so those envelopes are the only copy of its posts)
-        today = dt.datetime.now(WIB).date()
-        uncleaned = _uncleaned_fetch_days()
-        return (min(uncleaned[0], today) if uncleaned else today), today
-    with duckdb.connect(str(warehouse_path()), read_only=True) as conn:
-        lo, hi = conn.execute("SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes").fetchone()
-    if lo is None:
-        return None
-    last_partition = dt.datetime.now(WIB).date()  # end_offset=1: today is the last partition
-    return max(lo, dt.date(2018, 1, 1)), min(hi, last_partition)
+        today = month_key(_today_wib())
+        register_months(instance, [today])
+        return sorted({today, *_uncleaned_months()})
+    return list(instance.get_dynamic_partitions(FETCH_MONTHS))
 
 
-def _uncleaned_fetch_days(after: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """First and last fetch day (WIB) of indexed envelopes that no cleaning has read yet: no
-    clean.cleaned_files row for their file and day, and (for a warehouse cleaned before that
-    table existed) no post snapshot, follower snapshot or quarantine row from their file."""
+def _uncleaned_months(after: dt.date | None = None) -> list[str]:
+    """Fetch-month keys of indexed envelopes that no cleaning has read yet: no clean.cleaned_files
+    row for their file and day, and (for a warehouse cleaned before that table existed) no post
+    snapshot, follower snapshot or quarantine row from their file. Envelopes without a readable
+    fetch time belong to no month; when only such envelopes are new, the latest landed month is
+    returned, since every cleaning run re-quarantines the undated ones."""
     import duckdb
 
+    from assets.partitions import month_key
+
     if not warehouse_path().exists():
-        return None
-    later = f"AND e.fetch_date > DATE '{after}'" if after else ""
+        return []
+    later = f"AND (e.fetch_date > DATE '{after}' OR e.fetch_date IS NULL)" if after else ""
     with duckdb.connect(str(warehouse_path()), read_only=True) as conn:
-        lo, hi = conn.execute(
+        rows = conn.execute(
             f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
                              UNION SELECT source_file FROM clean.quarantine)
-                SELECT min(e.fetch_date), max(e.fetch_date) FROM raw.envelopes e
-                WHERE e.fetch_date IS NOT NULL {later} AND e.source_file NOT IN (SELECT source_file FROM used)
+                SELECT DISTINCT CAST(date_trunc('month', e.fetch_date) AS DATE) FROM raw.envelopes e
+                WHERE e.source_file NOT IN (SELECT source_file FROM used) {later}
                   AND NOT EXISTS (SELECT 1 FROM clean.cleaned_files c
-                                  WHERE c.source_file = e.source_file AND c.fetch_date = e.fetch_date)"""
-        ).fetchone()
-    return None if lo is None else (max(lo, dt.date(2018, 1, 1)), hi)
+                                  WHERE c.source_file = e.source_file
+                                    AND c.fetch_date IS NOT DISTINCT FROM e.fetch_date)"""
+        ).fetchall()
+        months = {month_key(m) for (m,) in rows if m is not None}
+        if not months and any(m is None for (m,) in rows):
+            latest = conn.execute("SELECT max(fetch_date) FROM raw.envelopes").fetchone()[0]
+            months = {month_key(latest)} if latest else set()
+    return sorted(months)
+
+
+def _clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[str, str] | None = None) -> list:
+    """One clean run per stretch of the months contiguous in Dagster's stored order (normally one)."""
+    from assets.jobs import CLEAN_JOB
+    from assets.partitions import month_runs
+
+    return [_execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance, tags={**run_tags, **(tags or {})})
+            for run_tags in month_runs(instance, months)]
+
+
+def _month_words(months: list[str]) -> str:
+    """Fetch months for a person: "2024-09 .. 2025-10" when they follow each other."""
+    from gsm_platform.accounting import scope_of_months
+
+    return scope_of_months([dt.date.fromisoformat(m) for m in months]).label.split(" (and ")[0]
 
 
 def _pull_reports(result) -> list[str]:
@@ -166,8 +192,8 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance."""
     import dagster as dg
 
-    from assets.jobs import AWARD_JOB, CLEAN_JOB, INGEST_JOB
-    from assets.partitions import month_range_tags
+    from assets.jobs import AWARD_JOB, INGEST_JOB
+    from assets.partitions import month_runs
     from gsm_platform.config import save_inputs
     from gsm_platform.definitions import build_definitions
 
@@ -187,37 +213,34 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     log_file = home / "logs" / f"materialize-{edition_id}.log"
     say(f"[1/3] registry and landing ({source})")
     _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)
-    days = _fetch_day_range(source)
-    if days is None:
-        raise RegistryError("nothing landed: the input has no readable envelope")
-    say(f"[2/3] raw pulls and cleaned snapshots for fetch days {days[0]} .. {days[1]} (their months, one run)"
+    months = _months_to_clean(source, instance)
+    if not months:
+        raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
+    runs = len(month_runs(instance, months))
+    say(f"[2/3] raw pulls and cleaned snapshots of {_month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
         + (f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
            "(end excluded), progress in the log" if source == "api" else ""))
     try:
-        cleaned = _execute(
-            defs.resolve_job_def(CLEAN_JOB), log_file,
-            instance=instance,
-            tags=month_range_tags(*days),
-        )
+        cleaned = _clean_runs(defs, instance, log_file, months)
     except RunFailed as exc:
         if source == "api":  # what was pulled and landed before the failure
             for line in _pull_reports(exc.result):
                 say(line)
         raise
     if source == "api":
-        for line in _pull_reports(cleaned):
-            say(line)
-        late = _uncleaned_fetch_days(after=days[1])
+        for result in cleaned:
+            for line in _pull_reports(result):
+                say(line)
+        late = [m for m in _uncleaned_months(after=_today_wib()) if m not in months]
         if late:  # the pull went past midnight (WIB): clean the new day too, without pulling again
             from assets.raw import API_PULL_TAG
 
-            say(f"      and fetch days {late[0]} .. {late[1]} (pulled after midnight)")
-            _execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance,
-                     tags={**month_range_tags(*late), API_PULL_TAG: "skip"})
+            say(f"      and {_month_words(late)} (pulled after midnight)")
+            _clean_runs(defs, instance, log_file, late, {API_PULL_TAG: "skip"})
+            months = sorted({*months, *late})
     say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
     result = _execute(defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id)
-    return {"home": str(home), "run_id": result.run_id, "fetch_days": [str(days[0]), str(days[1])],
-            "log": str(log_file)}
+    return {"home": str(home), "run_id": result.run_id, "fetch_months": sorted(months), "log": str(log_file)}
 
 
 def run_update(quiet: bool = False) -> dict:
@@ -229,8 +252,7 @@ def run_update(quiet: bool = False) -> dict:
 
     import dagster as dg
 
-    from assets.jobs import AWARD_JOB, AWARD_SELECTION, CLEAN_JOB, INGEST_JOB
-    from assets.partitions import month_range_tags
+    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
     from assets.updates import built_edition_impacts
     from gsm_platform.config import GsmInputs
     from gsm_platform.definitions import build_definitions
@@ -254,11 +276,10 @@ def run_update(quiet: bool = False) -> dict:
 
     say(f"[1/3] landing ({source})")
     timed("ingest_s", lambda: _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
-    days = _fetch_day_range("api") if source == "api" else _uncleaned_fetch_days()
-    if days:
-        say(f"[2/3] raw pulls and cleaned snapshots of fetch days {days[0]} .. {days[1]} (their months)")
-        timed("clean_s", lambda: _execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance,
-                                          tags=month_range_tags(*days)))
+    months = _months_to_clean("api", instance) if source == "api" else _uncleaned_months()
+    if months:
+        say(f"[2/3] raw pulls and cleaned snapshots of {_month_words(months)}")
+        timed("clean_s", lambda: _clean_runs(defs, instance, log_file, months))
     else:
         say("[2/3] nothing new to clean")
     award_keys = AWARD_SELECTION.resolve(defs.resolve_asset_graph())
@@ -277,7 +298,7 @@ def run_update(quiet: bool = False) -> dict:
             rebuilt.append(impact.edition_id)
     if not decided:
         say("[3/3] no edition has a build yet: nothing to rebuild")
-    return {"home": str(home), "fetch_days": [str(d) for d in days] if days else [], "rebuilt": rebuilt,
+    return {"home": str(home), "fetch_months": months, "rebuilt": rebuilt,
             "editions": [i.metadata() for i in decided], "timings": timings, "log": str(log_file)}
 
 
@@ -291,19 +312,27 @@ def cmd_update(args: argparse.Namespace) -> int:
     return 0
 
 
+def summary_lines(conn, edition_id: str) -> list[str]:
+    """What `gsm materialize` prints after a run: the rankings, then the counts of the whole
+    landing and of the edition's fetch days (gsm_platform.accounting: the numbers `gsm quality`,
+    the UI and the report show for the same scope)."""
+    from gsm_platform import accounting, rankings
+
+    rows = rankings.ranking_rows(conn, edition_id)
+    out = [f"edition {edition_id}: {len(rows)} ranking rows, {sum(r['nominee'] for r in rows)} nominees, "
+           f"{len({r['institution_id'] for r in rows})} institutions ranked"]
+    for scope in (accounting.WHOLE_LANDING, accounting.edition_scope(conn, edition_id)):
+        lines = accounting.counts(conn, scope).lines()
+        out += [lines[0]] + ["  " + line for line in lines[1:]]
+    return out
+
+
 def cmd_materialize(args: argparse.Namespace) -> int:
-    from gsm_platform import rankings
     from gsm_platform.warehouse import connect
 
     summary = run_edition(args.edition, args.source, args.input, args.registry, args.editions)
     with connect(read_only=True) as conn:
-        recon = conn.execute(
-            "SELECT sum(raw_records), sum(clean), sum(duplicates), sum(quarantined) FROM clean.reconciliation"
-        ).fetchone()
-        rows = rankings.ranking_rows(conn, args.edition)
-    print(f"\nedition {args.edition}: {len(rows)} ranking rows, {sum(r['nominee'] for r in rows)} nominees, "
-          f"{len({r['institution_id'] for r in rows})} institutions ranked")
-    print(f"post records: {recon[0]} read = {recon[1]} clean + {recon[2]} duplicates + {recon[3]} quarantined")
+        print("\n" + "\n".join(summary_lines(conn, args.edition)))
     print(f"state: {summary['home']} (Dagster runs recorded there; `make ui` to browse)")
     return 0
 
@@ -427,7 +456,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     finally:
         _RUN_TAGS.clear()
     runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={f"{BACKFILL_TAG}_id": backfill_id}))
-    print(f"\nedition {args.edition}: backfilled fetch days {summary['fetch_days'][0]} .. {summary['fetch_days'][1]} "
+    print(f"\nedition {args.edition}: backfilled {_month_words(summary['fetch_months'])} "
           f"and the edition's metrics in {len(runs)} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
           f"({f'{BACKFILL_TAG}_id'}={backfill_id})")
     print(f"state: {summary['home']} (`make ui` to browse the runs)")

@@ -30,7 +30,7 @@ def test_gsm_backfill_tags_every_run(gsm_home, monkeypatch, capsys):
         instance = dg.DagsterInstance.get()
         for step in ("ingest", "clean", "award"):
             cli._execute(_tiny, home / "logs" / "test.log", instance=instance, tags={"step": step})
-        return {"home": str(home), "fetch_days": ["2024-08-31", "2025-10-08"], "run_id": "", "log": ""}
+        return {"home": str(home), "fetch_months": ["2024-08-01", "2025-10-01"], "run_id": "", "log": ""}
 
     monkeypatch.setattr(cli, "run_edition", fake_run_edition)
     assert cli.main(["backfill", "--edition", "2025"]) == 0

@@ -136,12 +136,16 @@ def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_pa
                                   "dagster/asset_partition_range_end": "2025-03-01"})
     assert result.success  # a failing WARN check does not fail the run
     evals = evaluations(result)
-    assert len(evals) == 10
+    assert len(evals) == 12
     warning = evals[("clean/quarantine", QUARANTINE_EMPTY)]
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
-    assert warning.metadata["scope"].text == "fetch days 2025-03-01 .. 2025-03-31"
+    assert warning.metadata["scope"].text == "fetch months 2025-03 (and envelopes without a readable fetch time)"
     assert all(e.passed for key, e in evals.items() if key != ("clean/quarantine", QUARANTINE_EMPTY))
-    assert "post records read" in evals[("clean/post_snapshots", "reconciliation_balanced")].description
+    assert "post records: " in evals[("clean/post_snapshots", "reconciliation_balanced")].description
+    assert "envelopes indexed = " in evals[("clean/post_snapshots", "envelopes_accounted_for")].description
+    assert "profile records: " in evals[("clean/follower_snapshots", "profile_reconciliation_balanced")].description
+    # the landing registered the fetch month of every envelope it indexed
+    assert instance.get_dynamic_partitions("fetch_month") == ["2025-03-01"]
 
 
 def test_a_failing_blocking_check_stops_the_assets_downstream(lead, gsm_home, tmp_path, resources):
@@ -152,8 +156,10 @@ def test_a_failing_blocking_check_stops_the_assets_downstream(lead, gsm_home, tm
                                                '      - {platform: x, account_id: "1234567890"}\n' * 2))
     use_inputs(tmp_path, tmp_path / "input", twice)
     selection = [lead.registry.registry, lead.raw.landing, lead.raw.raw_pulls]
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("fetch_month", ["2025-03-01"])
     result = dg.materialize([*selection, *checks_for(selection)], resources=resources, partition_key="2025-03-01",
-                            raise_on_error=False)
+                            raise_on_error=False, instance=instance)
     assert not result.success
     check = evaluations(result)[("registry/accounts", "accounts_claimed_once")]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR

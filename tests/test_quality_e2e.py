@@ -52,47 +52,34 @@ def other_institution() -> str:
 
 def without_bad_records(name: str) -> str:
     """The file with every record the corpus test expects quarantined taken out by hand: whole
-    lines for envelope-level damage, single posts out of their page for post-level damage."""
+    lines for envelope-level damage and for a profile's bad follower count, the follower count
+    out of an Instagram posts page, single posts out of their page."""
     quarantined = EXPECTED[name].quarantined
-    whole = {line for line, pos in quarantined if pos is None}
     out = []
     for number, text in enumerate((BAD / name).read_text(encoding="utf-8").split("\n"), start=1):
         if not text.strip():
             continue
-        if number in whole:
-            discovery = _business_discovery(text)
-            if discovery is None:
+        marks = {pos: reason for (line, pos), reason in quarantined.items() if line == number}
+        if marks:
+            if None in marks:  # the whole envelope
                 continue
-            # the bad record is the follower count inside an Instagram posts page: its posts stay
             envelope = json.loads(text)
-            del envelope["response"]["business_discovery"]["followers_count"]
-            text = json.dumps(envelope)
-        bad_positions = sorted((pos for line, pos in quarantined if line == number and pos is not None), reverse=True)
-        if bad_positions:
-            envelope = json.loads(text)
+            if envelope.get("kind") == "profile":  # its one follower count
+                continue
+            followers = [pos for pos, reason in marks.items() if "follower" in reason]
+            if followers:  # the follower count inside an Instagram posts page: its posts stay
+                del envelope["response"]["business_discovery"]["followers_count"]
             page = _page(envelope)
-            for pos in bad_positions:
+            for pos in sorted((pos for pos in marks if pos not in followers), reverse=True):
                 del page[pos]
             text = json.dumps(envelope)
         out.append(text)
     return "\n".join(out) + "\n"
 
 
-def _business_discovery(text: str) -> dict | None:
-    try:
-        envelope = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(envelope, dict) or envelope.get("kind") != "posts":
-        return None
-    response = envelope.get("response")
-    if isinstance(response, dict) and isinstance(response.get("business_discovery"), dict):
-        return response["business_discovery"]
-    return None
-
-
 def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
     """`gsm materialize --source files` in its own GSM_HOME; the rankings and reconciliation."""
+    from gsm_platform.accounting import counts
     from gsm_platform.cli import run_edition
     from gsm_platform.rankings import ranking_rows
     from gsm_platform.warehouse import connect
@@ -105,9 +92,9 @@ def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
     run_edition("2025", "files", str(input_dir), str(base / "registry.yaml"), str(base / "editions.yaml"), quiet=True)
     with connect(read_only=True) as conn:
         rows = ranking_rows(conn, "2025")
-        recon = dict(zip(("raw_records", "clean", "duplicates", "quarantined"), conn.execute(
-            "SELECT sum(raw_records), sum(clean), sum(duplicates), sum(quarantined) FROM clean.reconciliation").fetchone()))
-    return rows, recon
+        posts = counts(conn).posts  # post records of the whole landing
+    return rows, {"raw_records": posts.read, "clean": posts.kept, "duplicates": posts.duplicates,
+                  "quarantined": posts.quarantined}
 
 
 def test_bad_records_do_not_change_the_rankings(tmp_path, monkeypatch):

@@ -80,7 +80,7 @@ def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
 
     summary = _update_with(home, tmp_path / "next-day")
 
-    assert summary["fetch_days"] == [str(day), str(day)]
+    assert summary["fetch_months"] == [f"{day:%Y-%m}-01"]
     [decision] = summary["editions"]
     assert decision["edition"] == EDITION and decision["changed"] is False, decision
     assert decision["late_posts"] == 0 and decision["follower_accounts"] == 0
@@ -130,7 +130,7 @@ def test_nothing_new_changes_nothing(home):
 
     summary = run_update(quiet=True)
     [decision] = summary["editions"]
-    assert summary["fetch_days"] == [] and summary["rebuilt"] == []
+    assert summary["fetch_months"] == [] and summary["rebuilt"] == []
     assert decision["changed"] is False and decision["fetch_months"] == ""
 
 

@@ -74,18 +74,27 @@ def test_a_rejected_token_keeps_the_other_platforms_and_what_landed(tmp_path):
     assert result.files == [tmp_path / "landed.jsonl"]
 
 
-def test_uncleaned_fetch_days_cover_envelopes_no_clean_table_read(gsm_home):
-    from gsm_platform.cli import _fetch_day_range, _uncleaned_fetch_days
+def test_uncleaned_months_cover_envelopes_no_clean_table_read(gsm_home):
+    import dagster as dg
+
+    from gsm_platform.cli import _months_to_clean, _today_wib, _uncleaned_months
     from gsm_platform.warehouse import connect
 
     with connect() as conn:
         conn.execute("""INSERT INTO raw.envelopes VALUES
-            ('landing/api/x/1/posts-a.jsonl', 1, 'x', 'posts', '1', TIMESTAMP '2025-03-02 10:00', DATE '2025-03-02', '{}'),
-            ('landing/api/x/1/posts-b.jsonl', 1, 'x', 'posts', '1', TIMESTAMP '2025-03-05 10:00', DATE '2025-03-05', '{}'),
-            ('landing/api/x/1/profile-c.jsonl', 1, 'x', 'profile', '1', TIMESTAMP '2025-03-06 10:00', DATE '2025-03-06', '{}')""")
+            ('landing/api/x/1/posts-a.jsonl', 1, 'x', 'posts', '1', TIMESTAMP '2025-03-02 10:00', DATE '2025-03-02',
+             '{}'),
+            ('landing/api/x/1/posts-b.jsonl', 1, 'x', 'posts', '1', TIMESTAMP '2025-04-05 10:00', DATE '2025-04-05',
+             '{}'),
+            ('landing/api/x/1/profile-c.jsonl', 1, 'x', 'profile', '1', TIMESTAMP '2025-05-06 10:00',
+             DATE '2025-05-06', '{}')""")
         conn.execute("""INSERT INTO clean.follower_snapshots VALUES
-            ('x', '1', TIMESTAMP '2025-03-06 10:00', DATE '2025-03-06', 10, 'profile', 'landing/api/x/1/profile-c.jsonl', 1)""")
-    assert _uncleaned_fetch_days() == (dt.date(2025, 3, 2), dt.date(2025, 3, 5))
-    assert _uncleaned_fetch_days(after=dt.date(2025, 3, 2)) == (dt.date(2025, 3, 5), dt.date(2025, 3, 5))
-    lo, hi = _fetch_day_range("api")
-    assert lo == dt.date(2025, 3, 2) and hi >= dt.date(2025, 11, 1)  # from the first uncleaned day to today
+            ('x', '1', TIMESTAMP '2025-05-06 10:00', DATE '2025-05-06', 10, 'profile',
+             'landing/api/x/1/profile-c.jsonl', 1, 0)""")
+    assert _uncleaned_months() == ["2025-03-01", "2025-04-01"]
+    assert _uncleaned_months(after=dt.date(2025, 3, 2)) == ["2025-04-01"]
+    with dg.instance_for_test() as instance:
+        today = f"{_today_wib():%Y-%m}-01"
+        # the api source cleans today's month (the pull) and the months landed but never cleaned
+        assert _months_to_clean("api", instance) == sorted({"2025-03-01", "2025-04-01", today})
+        assert instance.get_dynamic_partitions("fetch_month") == [today]  # registered for the pull's run
