@@ -11,41 +11,36 @@ from typing import Any
 
 import duckdb
 
+from gsm_platform import accounting
 from gsm_platform.registry import RegistryError
 
 QUARANTINE_SHOWN_IN_TABLE = 50
 
 
-def _scope(conn: duckdb.DuckDBPyConnection, edition: str | None) -> str:
-    from checks.outcome import edition_fetch_days, fetch_day_filter
-
-    return fetch_day_filter(edition_fetch_days(conn, edition) if edition else None)
-
-
 def quality_report(conn: duckdb.DuckDBPyConnection, edition: str | None) -> dict[str, Any]:
-    """{"edition", "reconciliation": {raw_records, clean, duplicates, quarantined},
-    "quarantine": [{source_file, line, platform, reason}], "checks": [{asset, check, passed,
-    severity, description}]}. With an edition: its fetch days (start .. end + settle_days, and
-    the envelopes whose fetch time is unreadable) and its partition of the marts; without:
-    everything."""
+    """{"edition", "scope", "counts": {envelopes, post_records, profile_records} (gsm_platform.accounting),
+    "quarantine": [{source_file, line, position, post_id, platform, kind, reason, account_id,
+    fetch_date}], "checks": [{asset, check, passed, severity, description}]}. With an edition: its
+    fetch days (start .. end + settle_days, and the envelopes whose fetch time is unreadable)
+    and its partition of the marts; without: the whole landing. A quarantine entry's `kind` is
+    what was quarantined: a post (position = its index in the page), a profile record (one
+    account's follower count; position = the account's index in the body) or a whole envelope
+    (position null)."""
     from checks.catalog import QUALITY_CHECKS
     from checks.outcome import MART_SCHEMA, RelationMissing, known_editions, relation_exists
 
     if edition is not None and edition not in known_editions(conn):
         raise RegistryError(f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(known_editions(conn))})")
-    where = _scope(conn, edition)
-    totals = conn.execute(
-        f"""SELECT coalesce(sum(raw_records), 0), coalesce(sum(clean), 0), coalesce(sum(duplicates), 0),
-                   coalesce(sum(quarantined), 0)
-            FROM clean.reconciliation WHERE {where}"""
-    ).fetchone()
-    quarantine = [
-        {"source_file": r[0], "line": int(r[1]), "platform": r[2], "reason": r[3]}
-        for r in conn.execute(
-            f"""SELECT source_file, source_line, platform, reason FROM clean.quarantine WHERE {where}
-                ORDER BY source_file, source_line, source_position NULLS FIRST"""
-        ).fetchall()
-    ]
+    scope = accounting.edition_scope(conn, edition) if edition else accounting.WHOLE_LANDING
+    where = scope.where()
+    cur = conn.execute(
+        f"""SELECT source_file, source_line AS line, source_position AS position, post_id, platform,
+                   record_kind AS kind, reason, account_id, strftime(fetch_date, '%Y-%m-%d') AS fetch_date
+            FROM clean.quarantine WHERE {where}
+            ORDER BY source_file, source_line, source_position NULLS FIRST, reason"""
+    )
+    names = [d[0] for d in cur.description]
+    quarantine = [dict(zip(names, row)) for row in cur.fetchall()]
     checks = []
     for check in QUALITY_CHECKS:
         if check.asset[0] == "marts" and not relation_exists(conn, MART_SCHEMA, check.asset[-1]):
@@ -58,24 +53,33 @@ def quality_report(conn: duckdb.DuckDBPyConnection, edition: str | None) -> dict
                        "severity": check.severity, "description": outcome.description})
     return {
         "edition": edition,
-        "reconciliation": {"raw_records": int(totals[0]), "clean": int(totals[1]), "duplicates": int(totals[2]),
-                           "quarantined": int(totals[3])},
+        "scope": scope.label,
+        "counts": accounting.counts(conn, scope).as_dict(),
         "quarantine": quarantine,
         "checks": checks,
     }
 
 
 def format_quality_table(report: dict[str, Any]) -> str:
-    """The report for a person: reconciliation, then the checks (failures first), then the
-    quarantined records with where to find them."""
-    r = report["reconciliation"]
-    balanced = r["raw_records"] == r["clean"] + r["duplicates"] + r["quarantined"]
-    scope = f"edition {report['edition']}" if report["edition"] else "all editions"
+    """The report for a person: the counts with their scope, then the checks (failures first),
+    then the quarantined records with where to find them."""
+    c = report["counts"]
+    e, p, f = c["envelopes"], c["post_records"], c["profile_records"]
+
+    def state(ledger: dict) -> str:
+        return "balanced" if ledger["balanced"] else "NOT BALANCED"
+
+    scope = f"edition {report['edition']}" if report["edition"] else "the whole landing"
     out = [
         f"Data quality ({scope})",
         "",
-        f"post records: {r['raw_records']} read = {r['clean']} clean + {r['duplicates']} duplicates + "
-        f"{r['quarantined']} quarantined ({'balanced' if balanced else 'NOT BALANCED'})",
+        f"scope: {report['scope']}",
+        f"  envelopes: {e['indexed']:,} indexed = {e['parsed']:,} parsed + {e['quarantined']:,} quarantined whole "
+        f"({state(e)})",
+        f"  post records: {p['read']:,} read = {p['clean']:,} clean + {p['duplicates']:,} duplicates + "
+        f"{p['quarantined']:,} quarantined ({state(p)})",
+        f"  profile records (follower counts): {f['read']:,} read = {f['snapshots']:,} snapshots + "
+        f"{f['quarantined']:,} quarantined ({state(f)})",
         "",
     ]
     checks = sorted(report["checks"], key=lambda c: (c["passed"], c["severity"] != "ERROR", c["asset"], c["check"]))
@@ -91,9 +95,12 @@ def format_quality_table(report: dict[str, Any]) -> str:
             out.append(f"  {result:<6}  {c['severity']:<8}  {c['asset']:<{width_asset}}  {c['check']:<{width_check}}  "
                        f"{c['description']}")
     quarantine = report["quarantine"]
-    out += ["", f"quarantine: {len(quarantine)} record(s)"]
+    out += ["", f"quarantine: {len(quarantine)} record(s) ({p['quarantined']:,} post records, "
+                f"{f['quarantined']:,} profile records; {e['quarantined']:,} of them whole envelopes)"]
     for q in quarantine[:QUARANTINE_SHOWN_IN_TABLE]:
-        out.append(f"  {q['source_file']}:{q['line']}  {q['platform'] or '-'}  {q['reason']}")
+        where = f"{q['source_file']}:{q['line']}" + (f" #{q['position']}" if q["position"] is not None else "")
+        post = f" {q['post_id']}" if q["post_id"] else ""
+        out.append(f"  {where}  {q['platform'] or '-'} {q['kind']}{post}: {q['reason']}")
     if len(quarantine) > QUARANTINE_SHOWN_IN_TABLE:
         out.append(f"  ... and {len(quarantine) - QUARANTINE_SHOWN_IN_TABLE} more (--format json lists them all)")
     return "\n".join(out)

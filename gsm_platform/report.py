@@ -153,21 +153,32 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
     ]
     for kind, path, sha in data["files"]:
         out.append(f"<tr><td>{e(kind)}</td><td><code>{e(path)}</code></td><td><code>{e(sha)}</code></td></tr>")
-    out.append(f"</table><p>{data['landed'][0]} landed raw files ({data['landed'][1]} bytes), each with its sha256 "
-               "in <code>clean.landed_files</code>; <code>gsm explain</code> traces any score to them.</p>")
+    out.append(f"</table><p>The whole landing: {data['landed'][0]} landed raw files ({data['landed'][1]} bytes), "
+               "each with its sha256 in <code>clean.landed_files</code>; <code>gsm explain</code> traces any score "
+               "to them.</p>")
 
     q = data["quality"]
-    r = q["reconciliation"]
-    balanced = r["raw_records"] == r["clean"] + r["duplicates"] + r["quarantined"]
+    c = q["counts"]
+
+    def state(ledger: dict) -> str:
+        return '<span class="ok">balanced</span>' if ledger["balanced"] else '<span class="bad">NOT BALANCED</span>'
+
+    env, posts, profiles = c["envelopes"], c["post_records"], c["profile_records"]
     out += ["<h2>Data volume and quality</h2>",
-            f"<p>Post records read: <b>{r['raw_records']}</b> = {r['clean']} clean + {r['duplicates']} duplicates + "
-            f"{r['quarantined']} quarantined: "
-            + ('<span class="ok">balanced</span>' if balanced else '<span class="bad">NOT BALANCED</span>') + "</p>"]
-    reasons = Counter(item["reason"] for item in q["quarantine"])
+            f"<p>Counted over {e(q['scope'])}.</p><table><tr><th>what</th><th>count</th><th></th></tr>",
+            f'<tr><td>envelopes</td><td class="n">{env["indexed"]} indexed</td><td>= {env["parsed"]} parsed + '
+            f'{env["quarantined"]} quarantined whole: {state(env)}</td></tr>',
+            f'<tr><td>post records</td><td class="n">{posts["read"]} read</td><td>= {posts["clean"]} clean + '
+            f'{posts["duplicates"]} duplicates + {posts["quarantined"]} quarantined: {state(posts)}</td></tr>',
+            f'<tr><td>profile records (follower counts)</td><td class="n">{profiles["read"]} read</td><td>= '
+            f'{profiles["snapshots"]} snapshots + {profiles["quarantined"]} quarantined: {state(profiles)}</td></tr>',
+            "</table>"]
+    reasons = Counter((item["kind"], item["reason"]) for item in q["quarantine"])
     out.append("<h3>Quarantined records by reason</h3>")
     if reasons:
-        out.append("<table><tr><th>reason</th><th>records</th></tr>")
-        out += [f'<tr><td>{e(k)}</td><td class="n">{v}</td></tr>' for k, v in sorted(reasons.items())]
+        out.append("<table><tr><th>record</th><th>reason</th><th>records</th></tr>")
+        out += [f'<tr><td>{e(k)}</td><td>{e(r)}</td><td class="n">{v}</td></tr>'
+                for (k, r), v in sorted(reasons.items())]
         out.append("</table>")
     else:
         out.append("<p>none</p>")

@@ -68,8 +68,12 @@ def _data(name: str) -> dict:
                                                                     ("x", 0.5, 40.0, 20.0, 5, 0, "")]},
             "monthly": {"kementerian": {"2025-01": 3}}, "files": [("registry", "/r.yaml", "00" * 32)],
             "landed": (1, 10),
-            "quality": {"reconciliation": {"raw_records": 5, "clean": 4, "duplicates": 0, "quarantined": 1},
-                        "quarantine": [{"reason": "bad <json>"}], "checks": []}}
+            "quality": {"scope": "edition <2025>'s fetch days",
+                        "counts": {"envelopes": {"indexed": 2, "parsed": 2, "quarantined": 0, "balanced": True},
+                                   "post_records": {"read": 5, "clean": 4, "duplicates": 0, "quarantined": 1,
+                                                    "balanced": True},
+                                   "profile_records": {"read": 1, "snapshots": 1, "quarantined": 0, "balanced": True}},
+                        "quarantine": [{"kind": "post", "reason": "bad <json>"}], "checks": []}}
 
 
 def test_charts_are_svg():
@@ -88,7 +92,7 @@ def test_render_escapes_everything():
     assert "script" not in checker.tags and "img" not in checker.tags and not checker.external
     text = "".join(checker.text)
     assert "<img src=x onerror=alert(1)>" in text and "because <b>bold</b>" in text and "bad <json>" in text
-    assert "2025-01" in page and "Award &lt;2025&gt;" in page
+    assert "2025-01" in page and "Award &lt;2025&gt;" in page and "edition &lt;2025&gt;&#x27;s fetch days" in page
 
 
 def test_report_of_the_small_edition(small_edition, monkeypatch, tmp_path, capsys):
