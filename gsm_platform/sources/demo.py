@@ -646,8 +646,9 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
     if p == "facebook":
         base = 10**15 + _h64("fb", a.account_id) % 10**15
         att = [f',"attachments":{{"data":[{{"media_type":"{k}"}}]}}' if k else "" for k in kinds]
-        statics = [f'{{"id":"{a.account_id}_{base + i}","created_time":"{iso[i]}+0000","message":{texts[i]}{att[kind_l[i]]}'
-                   for i in range(n)]
+        author = f'"from":{{"name":{json.dumps(a.name, ensure_ascii=False)},"id":{json.dumps(a.account_id)}}}'
+        statics = [f'{{"id":"{a.account_id}_{base + i}","created_time":"{iso[i]}+0000","message":{texts[i]},'
+                   f'{author}{att[kind_l[i]]}' for i in range(n)]
 
         def dyn(snap, sl=None):
             idx = post if sl is None else post[sl[0]:sl[1]]
@@ -664,12 +665,16 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
         reels = (rng.random(n) < rng.uniform(0.5, 0.95)) & (sk.t >= reels_from)
         ids = (17_900_000_000_000_000 + num * 10**8 + np.arange(n, dtype=np.int64)).tolist()
         reels_l = reels.tolist()
+        # Business Discovery returns the username of others' media; the media edge of one's own
+        # account returns the owner
+        author = (f',"username":{json.dumps(a.handle)}' if a.ig_discovery
+                  else f',"owner":{{"id":{json.dumps(a.account_id)}}}')
         statics = []
         for i in range(n):
             k = kinds[kind_l[i]]
             prod = "REELS" if (k == "VIDEO" and reels_l[i]) else "FEED"
             statics.append(f'{{"id":"{ids[i]}","timestamp":"{iso[i]}+0000","media_type":"{k}",'
-                           f'"media_product_type":"{prod}","caption":{texts[i]}')
+                           f'"media_product_type":"{prod}","caption":{texts[i]}{author}')
 
         def dyn(snap, sl=None):
             idx = post if sl is None else post[sl[0]:sl[1]]
@@ -696,7 +701,8 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
                 keys = [f"7_{tid[i]}"]
                 media = [f'{{"media_key":"{keys[0]}","type":"video","duration_ms":{dur[i]},"public_metrics":{{"view_count":']
             att = f',"attachments":{{"media_keys":{_dumps(keys)}}}' if keys else ""
-            statics.append(f'{{"id":"{tid[i]}","created_at":"{iso[i]}.000Z","text":{texts[i]}{att}')
+            statics.append(f'{{"id":"{tid[i]}","author_id":{json.dumps(a.account_id)},"created_at":"{iso[i]}.000Z",'
+                           f'"text":{texts[i]}{att}')
             media_static.append(media)
         is_video = [kinds[k] == "video" for k in kind_l]
 
@@ -748,9 +754,10 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
     return [str(v) for v in ids], dyn
 
 
-FB_FIELDS = "id,created_time,message,attachments{media_type},reactions.summary(total_count),comments.summary(total_count),shares"
+FB_FIELDS = ("id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
+             "comments.summary(total_count),shares")
 IG_FIELDS = "id,timestamp,media_type,media_product_type,like_count,comments_count,caption"
-X_PARAMS = {"tweet.fields": "created_at,public_metrics,attachments", "expansions": "attachments.media_keys",
+X_PARAMS = {"tweet.fields": "author_id,created_at,public_metrics,attachments", "expansions": "attachments.media_keys",
             "media.fields": "type,duration_ms,public_metrics", "max_results": "100"}
 TT_FIELDS = "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration"
 IG_COLLECTOR = "17841400000000099"  # the instagram account the Business Discovery queries run as
@@ -772,7 +779,7 @@ def _posts_envelope(a: _Account, d: int, pg: int, fetched: int, recs: list, ids:
         body = f'{{"data":[{",".join(part)}],"paging":{paging}}}'
     elif p == "instagram":
         if a.ig_discovery:
-            media = "media" + (f".after({cur})" if pg else "") + "{" + IG_FIELDS + "}"
+            media = "media" + (f".after({cur})" if pg else "") + "{" + IG_FIELDS + ",username}"
             params = {"fields": f"business_discovery.username({a.handle}){{followers_count,media_count,{media}}}"}
             req = _dumps({"endpoint": f"/{_graph_version(d)}/{IG_COLLECTOR}", "params": params})
             fol = int(fol_at(fetched))
@@ -780,7 +787,7 @@ def _posts_envelope(a: _Account, d: int, pg: int, fetched: int, recs: list, ids:
             body = (f'{{"business_discovery":{{"id":{json.dumps(a.account_id)},"followers_count":{fol},'
                     f'"media":{{"data":[{",".join(part)}]{paging}}}}}}}')
         else:
-            params = {"fields": IG_FIELDS, "limit": "100"}
+            params = {"fields": IG_FIELDS + ",owner", "limit": "100"}
             if pg:
                 params["after"] = cur
             req = _dumps({"endpoint": f"/{_graph_version(d)}/{a.account_id}/media", "params": params})

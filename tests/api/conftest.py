@@ -274,6 +274,8 @@ class FakeX:
                      "edit_history_tweet_ids": [tid],
                      "public_metrics": {"retweet_count": 4, "reply_count": 1, "like_count": 30, "quote_count": 0,
                                         "bookmark_count": 0, "impression_count": 900}}
+            if "author_id" in q.get("tweet.fields", "").split(","):  # as X: only the fields asked for
+                tweet["author_id"] = user_id
             if n % 2 == 0:
                 tweet["attachments"] = {"media_keys": [f"7_{tid}"]}
                 media.append({"media_key": f"7_{tid}", "type": "video", "duration_ms": 15000,
@@ -344,6 +346,8 @@ class FakeFacebook:
                     "attachments": {"data": [{"media_type": "video" if n % 2 else "photo"}]},
                     "reactions": {"data": [], "summary": {"total_count": 100 + n}},
                     "comments": {"data": [], "summary": {"total_count": 7}}}
+            if "from" in q["fields"].split(","):  # as Graph: only the fields asked for
+                post["from"] = {"name": f"Page {page_id}", "id": page_id}
             if n % 2 == 0:
                 post["shares"] = {"count": 3}
             data.append(post)
@@ -398,6 +402,8 @@ class FakeInstagram:
         data = [{"id": mid, "timestamp": graph_time(t), "media_type": "VIDEO" if n % 2 else "CAROUSEL_ALBUM",
                  "media_product_type": "REELS" if n % 2 else "FEED", "like_count": 0 if n % 2 else 120,
                  "comments_count": 9, "caption": f"Caption {mid}"} for n, (mid, t) in enumerate(chunk)]
+        if ",username}" in inner:  # as Graph: only the fields asked for
+            data = [m | {"username": username} for m in data]
         found["followers_count"] = user["followers"]
         found["media"] = {"data": data, "paging": {"cursors": {"before": f"c{start}", "after": f"c{start + len(chunk)}"}}}
         return 200, {"business_discovery": found, "id": self.CALLER}, {}

@@ -29,7 +29,7 @@ def test_pages_via_paging_next_without_landing_the_token(fake_api, run_pull, env
     calls = fb.server.hits("/posts")
     assert [c.query.get("after") for c in calls] == [None, "2"]
     q = calls[0].query
-    assert q["fields"] == ("id,created_time,message,attachments{media_type},reactions.summary(total_count),"
+    assert q["fields"] == ("id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
                            "comments.summary(total_count),shares")
     assert q["since"] == "1740762000" and q["until"] == str(1740934800 - 1) and q["limit"] == "100"
     assert all(c.query["access_token"] == fb.TOKEN for c in fb.server.requests)

@@ -22,7 +22,7 @@ def test_business_discovery_pages_with_after_and_stops_before_start(fake_api, ru
     r = run_pull(ig, [acc]).report
     assert r.ok and r.accounts_done == [IG]
     calls = [c.query["fields"] for c in ig.server.hits("/v21.0/") if "media{" in c.query["fields"] or "media." in c.query["fields"]]
-    inner = "{id,timestamp,media_type,media_product_type,like_count,comments_count,caption}"
+    inner = "{id,timestamp,media_type,media_product_type,like_count,comments_count,caption,username}"
     assert calls == [
         f"business_discovery.username(contohkementerian){{followers_count,media{inner}}}",
         f"business_discovery.username(contohkementerian){{followers_count,media.after(c2){inner}}}",

@@ -26,7 +26,7 @@ def test_pages_with_next_token_and_sends_the_window(fake_api, run_pull, envelope
     assert [c.query.get("pagination_token") for c in calls] == [None, "2"]
     q = calls[0].query
     assert q["start_time"] == "2025-02-28T17:00:00Z" and q["end_time"] == "2025-03-02T17:00:00Z"
-    assert q["max_results"] == "100" and q["tweet.fields"] == "created_at,public_metrics,attachments"
+    assert q["max_results"] == "100" and q["tweet.fields"] == "author_id,created_at,public_metrics,attachments"
     assert q["expansions"] == "attachments.media_keys" and q["media.fields"] == "type,duration_ms,public_metrics"
     assert all(c.headers["authorization"] == f"Bearer {x.TOKEN}" for c in x.server.requests)
     env = posts[0]

@@ -81,7 +81,10 @@ class Facebook(Graph):
     name = "facebook"
     credential_vars = ("GSM_FACEBOOK_TOKEN",)
     token_var = "GSM_FACEBOOK_TOKEN"
-    POST_FIELDS = "id,created_time,message,attachments{media_type},reactions.summary(total_count),comments.summary(total_count),shares"
+    # `from` names each post's author: the cleaning counts a post only for its own Page. /posts
+    # lists the Page's own posts (/feed would add visitors' posts on its wall)
+    POST_FIELDS = ("id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
+                   "comments.summary(total_count),shares")
 
     def profile(self, account: Account) -> Fetched:
         return self.http.get(f"/{account.account_id}", {"fields": "id,name,followers_count,fan_count"}, object_id=account.account_id)
@@ -128,7 +131,8 @@ class Instagram(Graph):
     name = "instagram"
     credential_vars = ("GSM_INSTAGRAM_TOKEN", "GSM_INSTAGRAM_USER_ID")
     token_var = "GSM_INSTAGRAM_TOKEN"
-    MEDIA_FIELDS = "id,timestamp,media_type,media_product_type,like_count,comments_count,caption"
+    # username: Business Discovery returns it (not `owner`) for others' media; checked by the cleaning
+    MEDIA_FIELDS = "id,timestamp,media_type,media_product_type,like_count,comments_count,caption,username"
 
     def unavailable_subject(self, error: dict[str, Any]) -> Verdict | None:
         code, subcode = error.get("code"), error.get("error_subcode")

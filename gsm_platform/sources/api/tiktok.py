@@ -15,6 +15,7 @@ from .base import Platform, Step, Window, generic_http_verdict, rate_limit_wait
 from .errors import ObjectUnavailable
 from .http import Fetched, Verdict
 
+# username names each video's author, checked by the cleaning against the account
 VIDEO_FIELDS = "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration"
 USER_FIELDS = "display_name,follower_count,following_count,likes_count,video_count"
 MAX_DAYS = 30  # calendar days per query, both ends included

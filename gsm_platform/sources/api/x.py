@@ -16,7 +16,8 @@ from .base import UTC, Platform, Step, Window, generic_http_verdict, rate_limit_
 from .errors import ObjectUnavailable
 from .http import Fetched, Verdict
 
-TWEET_FIELDS = "created_at,public_metrics,attachments"
+# author_id: a lookup returns whatever author owns an id; the cleaning checks it against the account
+TWEET_FIELDS = "author_id,created_at,public_metrics,attachments"
 EXPANSIONS = "attachments.media_keys"
 MEDIA_FIELDS = "type,duration_ms,public_metrics"
 

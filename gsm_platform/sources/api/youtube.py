@@ -21,6 +21,7 @@ CREDENTIAL_REASONS = {
     "API_KEY_IP_ADDRESS_BLOCKED", "keyUnauthorized",
 }
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+# snippet.channelId names each video's channel: videos.list returns whatever channel owns an id
 VIDEO_PARTS = "snippet,statistics,contentDetails"
 
 
