@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import fetch_months, month_key, months_of, register_indexed_months
+from assets.partitions import fetch_months, month_key, months_of, register_indexed_months, register_months
 from assets.registry import REGISTRY_KEY
 from gsm_platform.config import GsmInputs, demo_input_dir
 from gsm_platform.landing import envelope_files, index_envelopes, land_directory, register_landed
@@ -31,7 +31,10 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     cfg = inputs.resolved()
     home = gsm_home()
     if cfg["source"] == "api":
-        return dg.MaterializeResult(metadata={"source": "api", "new_files": 0, "note": "api pulls land per platform"})
+        # the next pull lands in today's month: its partition must exist for the run that pulls
+        months = register_months(context.instance, [month_key(dt.datetime.now(WIB).date())])
+        return dg.MaterializeResult(metadata={"source": "api", "new_files": 0, "note": "api pulls land per platform",
+                                              "new_fetch_months": ", ".join(months) or "none"})
     input_dir = Path(cfg["input_dir"])
     if cfg["source"] == "demo":
         input_dir = demo_input_dir(home)

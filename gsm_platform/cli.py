@@ -53,15 +53,13 @@ def _today_wib() -> dt.date:
 def _months_to_clean(source: str, instance) -> list[str]:
     """The fetch months (partition keys) a `gsm materialize` cleans: every month the landing
     registered (the whole landing: an envelope of any year is cleaned or quarantined), or for
-    the api source today's month (the run that pulls; registered here) plus the months of
-    landed envelopes no cleaning has read yet (a run that failed after landing: a closed window
-    is not pulled again, so those envelopes are the only copy of their posts)."""
-    from assets.partitions import FETCH_MONTHS, month_key, register_months
+    the api source today's month (the run that pulls; the landing registered it) plus the months
+    of landed envelopes no cleaning has read yet (a run that failed after landing: a closed
+    window is not pulled again, so those envelopes are the only copy of their posts)."""
+    from assets.partitions import FETCH_MONTHS, month_key
 
     if source == "api":
-        today = month_key(_today_wib())
-        register_months(instance, [today])
-        return sorted({today, *_uncleaned_months()})
+        return sorted({month_key(_today_wib()), *_uncleaned_months()})
     return list(instance.get_dynamic_partitions(FETCH_MONTHS))
 
 
