@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
 import sys
 from pathlib import Path
 
+from gsm_platform.months_to_clean import month_words, months_to_clean, today_wib, uncleaned_months
 from gsm_platform.paths import dagster_home, gsm_home, warehouse_path
 from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, RegistryError, load_editions, load_registry
-
-WIB = dt.timezone(dt.timedelta(hours=7))
 
 
 def _prepare_environment() -> Path:
@@ -46,53 +44,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _today_wib() -> dt.date:
-    return dt.datetime.now(WIB).date()
-
-
-def _months_to_clean(source: str, instance) -> list[str]:
-    """The fetch months (partition keys) a `gsm materialize` cleans: every month the landing
-    registered (the whole landing: an envelope of any year is cleaned or quarantined), or for
-    the api source today's month (the run that pulls; the landing registered it) plus the months
-    of landed envelopes no cleaning has read yet (a run that failed after landing: a closed
-    window is not pulled again, so those envelopes are the only copy of their posts)."""
-    from assets.partitions import FETCH_MONTHS, month_key
-
-    if source == "api":
-        return sorted({month_key(_today_wib()), *_uncleaned_months()})
-    return list(instance.get_dynamic_partitions(FETCH_MONTHS))
-
-
-def _uncleaned_months(after: dt.date | None = None) -> list[str]:
-    """Fetch-month keys of indexed envelopes that no cleaning has read yet: no clean.cleaned_files
-    row for their file and day, and (for a warehouse cleaned before that table existed) no post
-    snapshot, follower snapshot or quarantine row from their file. Envelopes without a readable
-    fetch time belong to no month; when only such envelopes are new, the latest landed month is
-    returned, since every cleaning run re-quarantines the undated ones."""
-    import duckdb
-
-    from assets.partitions import month_key
-
-    if not warehouse_path().exists():
-        return []
-    later = f"AND (e.fetch_date > DATE '{after}' OR e.fetch_date IS NULL)" if after else ""
-    with duckdb.connect(str(warehouse_path()), read_only=True) as conn:
-        rows = conn.execute(
-            f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
-                             UNION SELECT source_file FROM clean.quarantine)
-                SELECT DISTINCT CAST(date_trunc('month', e.fetch_date) AS DATE) FROM raw.envelopes e
-                WHERE e.source_file NOT IN (SELECT source_file FROM used) {later}
-                  AND NOT EXISTS (SELECT 1 FROM clean.cleaned_files c
-                                  WHERE c.source_file = e.source_file
-                                    AND c.fetch_date IS NOT DISTINCT FROM e.fetch_date)"""
-        ).fetchall()
-        months = {month_key(m) for (m,) in rows if m is not None}
-        if not months and any(m is None for (m,) in rows):
-            latest = conn.execute("SELECT max(fetch_date) FROM raw.envelopes").fetchone()[0]
-            months = {month_key(latest)} if latest else set()
-    return sorted(months)
-
-
 def _clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[str, str] | None = None) -> list:
     """One clean run per stretch of the months contiguous in Dagster's stored order (normally one)."""
     from assets.jobs import CLEAN_JOB
@@ -100,13 +51,6 @@ def _clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[st
 
     return [_execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance, tags={**run_tags, **(tags or {})})
             for run_tags in month_runs(instance, months)]
-
-
-def _month_words(months: list[str]) -> str:
-    """Fetch months for a person: "2024-09 .. 2025-10" when they follow each other."""
-    from gsm_platform.accounting import scope_of_months
-
-    return scope_of_months([dt.date.fromisoformat(m) for m in months]).label.split(" (and ")[0]
 
 
 def _pull_reports(result) -> list[str]:
@@ -211,11 +155,11 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     log_file = home / "logs" / f"materialize-{edition_id}.log"
     say(f"[1/3] registry and landing ({source})")
     _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)
-    months = _months_to_clean(source, instance)
+    months = months_to_clean(source, instance)
     if not months:
         raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
     runs = len(month_runs(instance, months))
-    say(f"[2/3] raw pulls and cleaned snapshots of {_month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
+    say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
         + (f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
            "(end excluded), progress in the log" if source == "api" else ""))
     try:
@@ -229,11 +173,11 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
         for result in cleaned:
             for line in _pull_reports(result):
                 say(line)
-        late = [m for m in _uncleaned_months(after=_today_wib()) if m not in months]
+        late = [m for m in uncleaned_months(after=today_wib()) if m not in months]
         if late:  # the pull went past midnight (WIB): clean the new day too, without pulling again
             from assets.raw import API_PULL_TAG
 
-            say(f"      and {_month_words(late)} (pulled after midnight)")
+            say(f"      and {month_words(late)} (pulled after midnight)")
             _clean_runs(defs, instance, log_file, late, {API_PULL_TAG: "skip"})
             months = sorted({*months, *late})
     say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
@@ -274,9 +218,9 @@ def run_update(quiet: bool = False) -> dict:
 
     say(f"[1/3] landing ({source})")
     timed("ingest_s", lambda: _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
-    months = _months_to_clean("api", instance) if source == "api" else _uncleaned_months()
+    months = months_to_clean("api", instance) if source == "api" else uncleaned_months()
     if months:
-        say(f"[2/3] raw pulls and cleaned snapshots of {_month_words(months)}")
+        say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)}")
         timed("clean_s", lambda: _clean_runs(defs, instance, log_file, months))
     else:
         say("[2/3] nothing new to clean")
@@ -454,7 +398,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     finally:
         _RUN_TAGS.clear()
     runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={f"{BACKFILL_TAG}_id": backfill_id}))
-    print(f"\nedition {args.edition}: backfilled {_month_words(summary['fetch_months'])} "
+    print(f"\nedition {args.edition}: backfilled {month_words(summary['fetch_months'])} "
           f"and the edition's metrics in {len(runs)} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
           f"({f'{BACKFILL_TAG}_id'}={backfill_id})")
     print(f"state: {summary['home']} (`make ui` to browse the runs)")

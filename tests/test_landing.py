@@ -54,7 +54,7 @@ def test_cleaning_marks_what_it_read_even_a_file_without_any_post(gsm_home, tmp_
 
     import yaml
 
-    from gsm_platform.cli import _uncleaned_months
+    from gsm_platform.months_to_clean import uncleaned_months
     from tests.dbt_support import ig_post, ig_posts
     from tests.support import build_clean, sample_editions, sample_registry, write_jsonl
 
@@ -66,9 +66,9 @@ def test_cleaning_marks_what_it_read_even_a_file_without_any_post(gsm_home, tmp_
     write_jsonl(tmp_path / "input" / "empty.jsonl", [ig_posts(account, "2025-04-03T09:00:00+07:00", [])])
     conn, _ = build_clean(gsm_home, tmp_path / "input", registry, editions, months=[dt.date(2025, 3, 1)])
     conn.close()
-    assert _uncleaned_months() == ["2025-04-01"]  # outside the months cleaned
+    assert uncleaned_months() == ["2025-04-01"]  # outside the months cleaned
     conn, _ = build_clean(gsm_home, tmp_path / "input", registry, editions)
     assert conn.execute("SELECT source_file, fetch_date FROM clean.cleaned_files ORDER BY 1").fetchall() == [
         ("landing/files/empty.jsonl", dt.date(2025, 4, 3)), ("landing/files/posts.jsonl", dt.date(2025, 3, 2))]
     conn.close()
-    assert _uncleaned_months() == []
+    assert uncleaned_months() == []

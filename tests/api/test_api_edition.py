@@ -77,7 +77,7 @@ def test_a_rejected_token_keeps_the_other_platforms_and_what_landed(tmp_path):
 def test_uncleaned_months_cover_envelopes_no_clean_table_read(gsm_home):
     import dagster as dg
 
-    from gsm_platform.cli import _months_to_clean, _today_wib, _uncleaned_months
+    from gsm_platform.months_to_clean import months_to_clean, today_wib, uncleaned_months
     from gsm_platform.warehouse import connect
 
     with connect() as conn:
@@ -91,9 +91,9 @@ def test_uncleaned_months_cover_envelopes_no_clean_table_read(gsm_home):
         conn.execute("""INSERT INTO clean.follower_snapshots VALUES
             ('x', '1', TIMESTAMP '2025-05-06 10:00', DATE '2025-05-06', 10, 'profile',
              'landing/api/x/1/profile-c.jsonl', 1, 0)""")
-    assert _uncleaned_months() == ["2025-03-01", "2025-04-01"]
-    assert _uncleaned_months(after=dt.date(2025, 3, 2)) == ["2025-04-01"]
+    assert uncleaned_months() == ["2025-03-01", "2025-04-01"]
+    assert uncleaned_months(after=dt.date(2025, 3, 2)) == ["2025-04-01"]
     with dg.instance_for_test() as instance:
-        today = f"{_today_wib():%Y-%m}-01"
+        today = f"{today_wib():%Y-%m}-01"
         # the api source cleans today's month (the pull) and the months landed but never cleaned
-        assert _months_to_clean("api", instance) == sorted({"2025-03-01", "2025-04-01", today})
+        assert months_to_clean("api", instance) == sorted({"2025-03-01", "2025-04-01", today})
