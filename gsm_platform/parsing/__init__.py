@@ -22,7 +22,7 @@ from types import ModuleType
 
 import duckdb
 
-from gsm_platform.parsing import facebook, instagram, records, tiktok, x, youtube
+from gsm_platform.parsing import facebook, guard, instagram, records, tiktok, x, youtube
 from gsm_platform.parsing.sql import (ENVELOPE, POST_RECORD, PROFILE_RECORD, WIB_OFFSET_US, has_offset, one_line,
                                       wib, whole)
 
@@ -126,6 +126,7 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
             records.parse_platform(conn, platform, parser)
         records.dedupe_posts(conn)
         _reconcile(conn)
+        guard.check_slice(conn, window, scope, PARSERS)  # before COMMIT: a slice that lost records is not kept
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

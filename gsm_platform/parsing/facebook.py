@@ -27,6 +27,8 @@ ERROR = """CASE WHEN r.error IS NOT NULL
   || coalesce(' (' || nullif(concat_ws(', ', 'subcode ' || r.error.error_subcode, 'type ' || r.error.type,
                                 'fbtrace_id ' || r.error.fbtrace_id), '') || ')', '') END"""
 POSTS_LIST = "r.data"
+# where the posts list sits in the envelope's JSON: the cleaning guard counts it there, apart from POSTS_LIST
+POSTS_PATHS = ("$.response.data",)
 PAGE_MEDIA = None  # media are inside each post
 PAGE_AUTHOR = "NULL::VARCHAR"  # each post names its own author (from)
 RAW_POST = "json_extract(text, '$.response.data[' || pos || ']')"

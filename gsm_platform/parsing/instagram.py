@@ -21,6 +21,8 @@ ERROR = """CASE WHEN r.error IS NOT NULL
   || coalesce(' (' || nullif(concat_ws(', ', 'subcode ' || r.error.error_subcode, 'type ' || r.error.type,
                                 'fbtrace_id ' || r.error.fbtrace_id), '') || ')', '') END"""
 POSTS_LIST = "coalesce(r.data, r.business_discovery.media.data)"
+# where the posts list sits in the envelope's JSON: the cleaning guard counts it there, apart from POSTS_LIST
+POSTS_PATHS = ("$.response.data", "$.response.business_discovery.media.data")
 PAGE_MEDIA = None  # media are inside each post
 # a Business Discovery page is the media of the account it names: the author of each post that
 # does not name its own

@@ -25,6 +25,8 @@ ERROR = """CASE WHEN r.error.code IS NOT NULL AND r.error.code <> 'ok'
   THEN r.error.code || ': ' || coalesce(r.error.message, '')
        || coalesce(' (log_id ' || r.error.log_id || ')', '') END"""
 POSTS_LIST = "r.data.videos"
+# where the posts list sits in the envelope's JSON: the cleaning guard counts it there, apart from POSTS_LIST
+POSTS_PATHS = ("$.response.data.videos",)
 PAGE_MEDIA = None  # media are inside each post
 PAGE_AUTHOR = "NULL::VARCHAR"  # each video names its username
 RAW_POST = "json_extract(text, '$.response.data.videos[' || pos || ']')"

@@ -36,6 +36,9 @@ REQUIRED_COUNTS = ("likes", "comments", "shares", "quotes")
 ERROR = """CASE WHEN r.data IS NULL AND (r.errors IS NOT NULL OR r.title IS NOT NULL)
   THEN coalesce(r.errors[1].title || ': ' || r.errors[1].detail, r.errors[1].message, r.title || ': ' || coalesce(r.detail, ''), 'error') END"""
 POSTS_LIST = _items(TWEET_TYPE)
+# where the posts list sits in the envelope's JSON: the cleaning guard counts it there, apart from POSTS_LIST
+# (a single tweet object there is the one-item case)
+POSTS_PATHS = ("$.response.data",)
 PAGE_AUTHOR = "NULL::VARCHAR"  # each tweet names its author (author_id)
 RAW_POST = """CASE WHEN json_type(text, '$.response.data') = 'OBJECT' THEN json_extract(text, '$.response.data')
                    ELSE json_extract(text, '$.response.data[' || pos || ']') END"""

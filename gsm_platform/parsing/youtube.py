@@ -22,6 +22,8 @@ ERROR = """CASE WHEN r.error IS NOT NULL
   || coalesce(' (' || nullif(concat_ws(', ', 'reason ' || r.error.errors[1].reason, 'status ' || r.error.status), '')
               || ')', '') END"""
 POSTS_LIST = "r.items"
+# where the posts list sits in the envelope's JSON: the cleaning guard counts it there, apart from POSTS_LIST
+POSTS_PATHS = ("$.response.items",)
 PAGE_MEDIA = None  # media are inside each post
 PAGE_AUTHOR = "NULL::VARCHAR"  # each video names its channel
 RAW_POST = "json_extract(text, '$.response.items[' || pos || ']')"
