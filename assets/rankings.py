@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.partitions import editions
-from gsm_platform.paths import gsm_home
+from gsm_platform.paths import under_home
 from gsm_platform.rankings import nominees_markdown, ranking_rows, to_csv, to_json
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
 
@@ -22,7 +22,7 @@ def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
         files = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())
     if not rows:
         raise dg.Failure(f"edition {edition} has no rankings rows: no institution of its clusters has a post in the window")
-    out = gsm_home() / "exports" / edition
+    out = under_home("exports", edition)
     out.mkdir(parents=True, exist_ok=True)
     (out / "rankings.json").write_text(to_json(rows) + "\n", encoding="utf-8")
     (out / "rankings.csv").write_text(to_csv(rows), encoding="utf-8")

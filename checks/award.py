@@ -9,6 +9,7 @@ import duckdb
 
 from checks.marts import RANKINGS_MART, _mart
 from checks.outcome import CheckOutcome, edition_exists, records, warehouse_home
+from gsm_platform.paths import under_home
 from gsm_platform.rankings import ranking_rows
 
 
@@ -75,7 +76,7 @@ def export_matches_warehouse(conn: duckdb.DuckDBPyConnection, edition: str | Non
     editions = _editions(conn, edition, rel, edition_col or "edition_id")
     problems = []
     for ed in editions:
-        path = home / "exports" / ed / "rankings.json"
+        path = under_home("exports", ed, "rankings.json", home=home)
         expected = ranking_rows(conn, ed)
         if not path.is_file():
             problems.append({"edition": ed, "export": str(path), "problem": "export missing"})

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from gsm_platform.months_to_clean import month_words, months_to_clean, today_wib, uncleaned_months
-from gsm_platform.paths import dagster_home, gsm_home, warehouse_path
+from gsm_platform.paths import OutsideHome, dagster_home, gsm_home, under_home, warehouse_path
 from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, RegistryError, load_editions, load_registry
 
 
@@ -152,7 +152,7 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
-    log_file = home / "logs" / f"materialize-{edition_id}.log"
+    log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)
     say(f"[1/3] registry and landing ({source})")
     _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)
     months = months_to_clean(source, instance)
@@ -454,11 +454,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gsm_platform.registry import check_edition_id, shown
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "edition", None) is not None:
+            try:
+                check_edition_id(args.edition)
+            except ValueError as exc:
+                raise RegistryError(f"--edition {shown(args.edition)}: {exc}") from None
         return args.func(args)
-    except RegistryError as exc:
+    except (RegistryError, OutsideHome) as exc:
         print(f"gsm {args.command}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `gsm ... | head`

@@ -24,6 +24,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from gsm_platform.methodology import CATEGORIES
+from gsm_platform.paths import under_home
 from gsm_platform.registry import RegistryError, _read_yaml
 
 
@@ -182,7 +183,7 @@ def load_jury(path: Path | str, conn: duckdb.DuckDBPyConnection, edition: str) -
 
 
 def default_jury_path(home: Path, edition: str) -> Path:
-    return home / "jury" / f"{edition}.yaml"
+    return under_home("jury", f"{edition}.yaml", home=home)
 
 
 def format_summary(jury: JuryFile, edition: str) -> str:

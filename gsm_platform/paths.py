@@ -9,8 +9,28 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
+class OutsideHome(ValueError):
+    """A path built from a name (an edition id...) would leave GSM_HOME."""
+
+
 def gsm_home() -> Path:
     return Path(os.environ.get("GSM_HOME") or PROJECT_ROOT / ".gsm").resolve()
+
+
+def under_home(*parts: str | Path, home: Path | None = None) -> Path:
+    """home/part/part/..., the one way a path is made from a name that came from outside (an
+    edition id from a YAML file or the command line): refused unless it stays inside home,
+    symbolic links of the existing part of the path followed. Ids are validated before they
+    get here (registry.check_edition_id); this is the second line, for every other caller."""
+    base = (home or gsm_home()).resolve()
+    for part in parts:
+        text = str(part)
+        if not text or "\0" in text or Path(text).is_absolute():
+            raise OutsideHome(f"{text!r} cannot name a path inside {base} (empty, absolute or with a NUL byte)")
+    target = base.joinpath(*parts)
+    if not target.resolve().is_relative_to(base):
+        raise OutsideHome(f"{'/'.join(map(str, parts))!r} leads outside {base}: refused")
+    return target
 
 
 def landing_dir(home: Path | None = None) -> Path:

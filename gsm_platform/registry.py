@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,27 @@ CLUSTERS: tuple[str, ...] = ("kementerian", "lembaga", "pemprov", "ptn", "bumn")
 
 class RegistryError(ValueError):
     """A registry or editions file that cannot be used; the message says where and why."""
+
+
+# An edition id names a Dagster partition (no "...", no control characters) and folders under
+# GSM_HOME (exports/<id>/, reports/<id>/, jury/<id>.yaml): a slug, bounded in length.
+EDITION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+EDITION_ID_MAX = 64
+EDITION_ID_RULE = (f"an edition id is 1 to {EDITION_ID_MAX} letters, digits, '-' or '_', starting with a letter "
+                   "or digit (it names a Dagster partition and folders under GSM_HOME)")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as an error message shows it: repr (a newline stays visible), cut to limit."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(str(value))} characters)"
+
+
+def check_edition_id(value: str) -> str:
+    """The id if it is a valid edition id, else ValueError saying what one is."""
+    if not (isinstance(value, str) and len(value) <= EDITION_ID_MAX and EDITION_ID_PATTERN.fullmatch(value)):
+        raise ValueError(EDITION_ID_RULE)
+    return value
 
 
 class _Strict(BaseModel):
@@ -110,7 +132,7 @@ class Registry(_Strict):
 
 
 class Edition(_Strict):
-    id: str = Field(min_length=1)
+    id: str  # check_edition_id
     name: str | None = None
     start: dt.date
     end: dt.date
@@ -122,6 +144,11 @@ class Edition(_Strict):
     @classmethod
     def _id_as_text(cls, v: object) -> object:
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_slug(cls, v: str) -> str:
+        return check_edition_id(v)
 
     @model_validator(mode="after")
     def _window(self) -> "Edition":
@@ -147,7 +174,7 @@ class Editions(_Strict):
             if ed.id == edition_id:
                 return ed
         known = ", ".join(e.id for e in self.editions)
-        raise RegistryError(f"edition {edition_id!r} is not in the editions file (known: {known})")
+        raise RegistryError(f"edition {shown(edition_id)} is not in the editions file (known: {known})")
 
     def latest(self) -> Edition:
         return max(self.editions, key=lambda e: (e.end, e.id))
@@ -167,8 +194,12 @@ def _read_yaml(path: Path) -> object:
 
 
 def _describe(path: Path, data: object, exc: ValidationError, list_key: str) -> str:
-    lines = [f"{path}: {exc.error_count()} problem(s)"]
-    for err in exc.errors():
+    errors = exc.errors()
+    if any(len(e["loc"]) > 1 and e["loc"][0] == list_key for e in errors):
+        # a list whose only entry is invalid is also "too short" after validation: one problem, not two
+        errors = [e for e in errors if not (tuple(e["loc"]) == (list_key,) and e["type"] == "too_short")]
+    lines = [f"{path}: {len(errors)} problem(s)"]
+    for err in errors:
         loc = list(err["loc"])
         where = []
         # name the entry by index and id: "institutions[3] (kemenkeu)"
@@ -177,12 +208,14 @@ def _describe(path: Path, data: object, exc: ValidationError, list_key: str) -> 
             if isinstance(data, dict) and isinstance(data.get(list_key), list) and loc[1] < len(data[list_key]):
                 entry = data[list_key][loc[1]]
             ident = entry.get("id") if isinstance(entry, dict) else None
+            if isinstance(ident, str) and (len(ident) > EDITION_ID_MAX or not EDITION_ID_PATTERN.fullmatch(ident)):
+                ident = shown(ident)  # a newline or 5,000 characters would break the message
             where.append(f"{list_key}[{loc[1]}]" + (f" ({ident})" if ident is not None else ""))
             loc = loc[2:]
         field = ".".join(str(p) for p in loc)
         msg = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        got_s = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        got_s = "" if isinstance(got, (dict, list)) or got is None else f" (got {shown(got)})"
         lines.append(f"  - {' '.join(where) or 'top level'}: field '{field or '-'}': {msg}{got_s}")
     return "\n".join(lines)
 

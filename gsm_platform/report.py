@@ -22,6 +22,7 @@ import duckdb
 from gsm_platform.explain import parse_labels
 from gsm_platform.jury import JuryFile, default_jury_path, load_jury
 from gsm_platform.methodology import CATEGORIES
+from gsm_platform.paths import under_home
 from gsm_platform.rankings import ranking_rows
 from gsm_platform.registry import PLATFORMS, RegistryError
 
@@ -250,7 +251,7 @@ def write_report(conn: duckdb.DuckDBPyConnection, home: Path, edition: str, out_
     if jury_file is None and default_jury_path(home, edition).exists():
         jury_file = default_jury_path(home, edition)
     jury = load_jury(jury_file, conn, edition) if jury_file else None
-    out_dir = out_dir or home / "reports" / edition
+    out_dir = out_dir or under_home("reports", edition, home=home)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
     target.write_text(render(data, jury), encoding="utf-8")

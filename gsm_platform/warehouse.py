@@ -56,6 +56,12 @@ UPDATE clean.reconciliation SET record_kind = 'post' WHERE record_kind IS NULL;
 """
 
 
+def sql_string(value: str) -> str:
+    """A SQL string literal of value, for the statements that take no parameter (SET): a `'`
+    in a path (GSM_HOME) is doubled, never closes the literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def memory_limit() -> str:
     return os.environ.get("GSM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
@@ -76,7 +82,7 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
     conn = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
     spill = temp_directory(path)
     try:
-        conn.execute(f"SET temp_directory = '{spill}'")
+        conn.execute(f"SET temp_directory = {sql_string(str(spill))}")
     except duckdb.NotImplementedException:
         pass  # this process's open instance already spilled to its temp directory: keep it
     conn.execute(DDL)
