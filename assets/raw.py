@@ -8,7 +8,7 @@ import dagster as dg
 from assets.partitions import fetch_months, month_key, months_of, register_indexed_months, register_months
 from assets.registry import REGISTRY_KEY
 from gsm_platform.config import GsmInputs, demo_input_dir
-from gsm_platform.landing import envelope_files, index_envelopes, land_directory, register_landed
+from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
 from gsm_platform.parsing import month_ranges, ranges_condition
 from gsm_platform.paths import gsm_home, landing_dir
 from gsm_platform.registry import PLATFORMS, load_editions, load_registry
@@ -44,25 +44,43 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
             context.log.info("generating the demo source's quick data set (seeded, deterministic)")
             generate(input_dir.parent, "quick")
     with warehouse.connect() as conn:
-        new = land_directory(conn, input_dir, home, cfg["source"])
-        envelopes = index_envelopes(conn, home, new)
+        landed = land_directory(conn, input_dir, home, cfg["source"])
         months = register_indexed_months(context.instance, conn)
         total_files, total_bytes = conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files").fetchone()
         days = conn.execute("SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes").fetchone()
-    context.log.info(f"landed {len(new)} new file(s), {envelopes} envelope(s) from {input_dir}")
+    context.log.info(f"landed {len(landed.files)} new file(s), {landed.envelopes} envelope(s) from {input_dir}")
     return dg.MaterializeResult(
         metadata={
             "source": cfg["source"],
             "input_dir": str(input_dir),
-            "new_files": len(new),
-            "new_envelopes": envelopes,
+            "new_files": len(landed.files),
+            "new_envelopes": landed.envelopes,
             "landed_files_total": int(total_files),
             "landed_bytes_total": int(total_bytes),
             "first_fetch_day": str(days[0]),
             "last_fetch_day": str(days[1]),
             "new_fetch_months": ", ".join(months) or "none",
+            **landing_notes(context, landed),
         }
     )
+
+
+def landing_notes(context, landed: Landing) -> dict:
+    """What a landing refused or repaired: logged, and kept in the metadata, where `gsm`
+    finds it to say it on the terminal (cli._landing_notes)."""
+    notes = {}
+    for path, reason in landed.refused:
+        context.log.warning(f"refused input file {path}: {reason}")
+    if landed.refused:
+        notes["refused"] = dg.MetadataValue.json([{"path": p, "reason": r} for p, r in landed.refused])
+    if landed.reindexed:
+        context.log.warning(f"indexed again {len(landed.reindexed)} landed file(s) whose envelopes were not all indexed "
+                            f"(an earlier landing stopped): {', '.join(landed.reindexed[:5])}")
+        notes["reindexed"] = dg.MetadataValue.json(landed.reindexed)
+    if landed.removed:
+        context.log.warning(f"removed {len(landed.removed)} unfinished cop(ies) an earlier landing left under landing/")
+        notes["removed_unfinished_copies"] = len(landed.removed)
+    return notes
 
 
 @dg.multi_asset(
@@ -150,12 +168,12 @@ def _register_api_files(context: dg.AssetExecutionContext, conn, home: Path) -> 
     root = landing_dir(home) / "api"
     if not root.is_dir():
         return 0, 0
-    new = register_landed(conn, home, envelope_files(root), "api")
-    envelopes = index_envelopes(conn, home, new)
+    landed = register_landed(conn, home, envelope_files(root), "api")
+    landing_notes(context, landed)
     # a pull past midnight at the end of a month lands in the next month: its key is added here,
     # and `gsm materialize` cleans it in a second run
     register_indexed_months(context.instance, conn)
-    return len(new), envelopes
+    return len(landed.files), landed.envelopes
 
 
 def _platform_metadata(pulled, platform: str) -> dict:

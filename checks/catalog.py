@@ -21,6 +21,7 @@ from gsm_platform.registry import PLATFORMS
 # Check names (contracts).
 ACCOUNTS_CLAIMED_ONCE = "accounts_claimed_once"
 LANDED_FILES_INTACT = "landed_files_intact"
+LANDED_FILES_INDEXED = "landed_files_indexed"
 ENVELOPES_INDEXED_ONCE = "envelopes_indexed_once"
 RECONCILIATION_BALANCED = "reconciliation_balanced"
 PROFILE_RECONCILIATION_BALANCED = "profile_reconciliation_balanced"
@@ -90,6 +91,9 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
     # raw
     _blocking(LANDING_ASSET, LANDED_FILES_INTACT, EVERYTHING, raw.landed_files_intact,
               "Every landed file is still in GSM_HOME/landing with its landed size (the audit trail)."),
+    _blocking(LANDING_ASSET, LANDED_FILES_INDEXED, EVERYTHING, raw.landed_files_indexed,
+              "No landed file without its envelopes: raw.envelopes holds as many rows per landed file as "
+              "envelopes were read from it at landing."),
     *(
         _blocking(RAW_ASSETS[p], ENVELOPES_INDEXED_ONCE, FETCH_DAYS, partial(raw.envelopes_indexed_once, platform=p),
                   f"Each landed {p} envelope line is indexed once in raw.envelopes, from a landed file.",

@@ -37,6 +37,40 @@ def landed_files_intact(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     return CheckOutcome(True, f"all {len(files)} landed file(s) present with their landed size", meta)
 
 
+def landed_files_indexed(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
+                         home: Path | None = None) -> CheckOutcome:
+    """No landed file without its envelopes: each landed file has as many raw.envelopes rows
+    as envelopes were read from it at landing (clean.landed_files.envelopes, counted from the
+    file as it was read, not from the table). A file landed before that count was recorded is
+    counted again from its landed copy. A file recorded as landed but never indexed would be
+    skipped by hash on every later run: its posts silently missing from every score."""
+    from gsm_platform.envelopes import read_envelopes
+
+    home = home or warehouse_home(conn)
+    rows = conn.execute(
+        """SELECT f.path, f.envelopes, count(e.source_line) FROM clean.landed_files f
+           LEFT JOIN raw.envelopes e ON e.source_file = f.path GROUP BY ALL ORDER BY 1"""
+    ).fetchall()
+    problems = []
+    for path, recorded, indexed in rows:
+        expected = recorded
+        if expected is None and (home / path).is_file():
+            expected = sum(1 for _ in read_envelopes(home / path))
+        if expected is not None and expected != indexed:
+            problems.append({"path": path, "envelopes_landed": expected, "rows_indexed": indexed})
+    meta = {"landed_files": len(rows), "envelopes_indexed": sum(r[2] for r in rows)}
+    if problems:
+        first = problems[0]
+        return CheckOutcome(
+            False,
+            f"{len(problems)} landed file(s) whose envelopes are not all indexed (first: {first['path']}, "
+            f"{first['envelopes_landed']} envelopes landed, {first['rows_indexed']} indexed): the next landing "
+            "indexes them again (gsm materialize or gsm update)",
+            {**meta, "problems": problems[:50]},
+        )
+    return CheckOutcome(True, f"all {len(rows)} landed file(s) have all their envelopes indexed", meta)
+
+
 def envelopes_indexed_once(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, platform: str,
                            fetch_days: FetchDays = None) -> CheckOutcome:
     """Each line of a landed file is indexed once, and only lines of landed files are indexed:

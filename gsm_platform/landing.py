@@ -1,29 +1,42 @@
 """Landing: what a source read is copied into GSM_HOME/landing verbatim and read-only, once,
 with a sha256 per file, and its envelopes are indexed (file, line, platform, kind, fetch
-time) in `raw.envelopes` before anything parses their bodies."""
+time) in `raw.envelopes` before anything parses their bodies.
+
+A file counts as landed only once its envelopes are indexed: its `clean.landed_files` row
+(with the number of envelopes read from it) and its `raw.envelopes` rows are committed in one
+DuckDB transaction. A crash before the commit leaves at most a copy under landing/ that no row
+knows (an orphan, or a `.part` being written): `recover` removes those at the start of every
+landing, and the next landing copies the file again. (Before, the landed_files rows were
+committed first: a crash in between left files recorded as landed that were never indexed,
+skipped by hash on every later run.) The hash is taken from the bytes as they are copied, in
+one read: a file that changes while it lands gets the sha256 of its landed copy.
+
+Input files are found without following symbolic links out of the input directory: a link
+that leads outside it is refused with a reason (landing metadata, log, terminal).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
+import hashlib
 import os
-import queue
-import shutil
 import stat
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import duckdb
 import pandas as pd
 
+from gsm_platform import faults
+from gsm_platform.envelopes import ENVELOPE_SUFFIXES, batches, is_envelope_file, prefetched
 from gsm_platform.parsing import wib
 from gsm_platform.registry import file_sha256
 
-ENVELOPE_SUFFIXES = (".jsonl.gz", ".jsonl", ".json")
-# lines per batch pushed into DuckDB: bounds memory at any scale
-BATCH_BYTES = 256 << 20
+COPY_CHUNK = 1 << 20
+# landing/<dir> whose files are written there by a source itself (the api pulls): a file there
+# that no row knows is data not registered yet, never an orphan copy
+WRITTEN_IN_PLACE = ("api",)
 
 
 @dataclass(frozen=True)
@@ -34,11 +47,50 @@ class LandedFile:
     original_path: str
 
 
-def envelope_files(root: Path) -> list[Path]:
-    """Every envelope file under root, any folder layout, in a stable order."""
+@dataclass
+class Landing:
+    """What one landing did."""
+
+    files: list[LandedFile] = field(default_factory=list)
+    envelopes: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (input path, reason)
+    reindexed: list[str] = field(default_factory=list)  # landed files indexed again by recover
+    removed: list[str] = field(default_factory=list)  # orphan copies and .part files removed by recover
+
+
+def envelope_files(root: Path, refused: list[tuple[str, str]] | None = None) -> list[Path]:
+    """Every envelope file under root, any folder layout, in a stable order. Symbolic links are
+    never followed out of root: such a link (or a broken one) is refused, with its reason, into
+    `refused`; a link to a file inside root is read; a link to a folder is not walked (what it
+    holds inside root is found where it is)."""
     if not root.is_dir():
         raise FileNotFoundError(f"input directory {root} does not exist")
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(ENVELOPE_SUFFIXES))
+    base = root.resolve()
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in sorted(dirs):
+            path = Path(folder) / name
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(base) and refused is not None:
+                    refused.append((str(path), f"symbolic link to {target}, outside the input directory: not followed"))
+        for name in files:
+            path = Path(folder) / name
+            if not is_envelope_file(name):
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                reason = ("broken symbolic link" if not target.exists() else
+                          f"symbolic link to {target}, outside the input directory: not landed"
+                          if not target.is_relative_to(base) else None)
+                if reason:
+                    if refused is not None:
+                        refused.append((str(path), reason))
+                    continue
+            elif not path.is_file():
+                continue
+            found.append(path)
+    return sorted(found)
 
 
 def _landed_name(rel: Path, sha: str) -> Path:
@@ -48,148 +100,62 @@ def _landed_name(rel: Path, sha: str) -> Path:
     return rel.with_name(f"{rel.name}.{sha[:12]}")
 
 
-def land_directory(conn: duckdb.DuckDBPyConnection, input_dir: Path, home: Path, source: str) -> list[LandedFile]:
-    """Copy every envelope file of input_dir into home/landing/<source>/ that is not landed yet
-    (by content hash); return the newly landed files. Landed files are never overwritten."""
+def _copy_hashing(src: Path, tmp: Path) -> str:
+    """Copy src to tmp and return the sha256 of the bytes copied (one read of src)."""
+    digest = hashlib.sha256()
+    flags = os.O_RDONLY | (os.O_NOFOLLOW if not src.is_symlink() else 0)
+    with os.fdopen(os.open(src, flags), "rb") as fin, open(tmp, "xb") as fout:
+        copied = 0
+        while chunk := fin.read(COPY_CHUNK):
+            digest.update(chunk)
+            fout.write(chunk)
+            copied += len(chunk)
+            if copied == len(chunk):
+                faults.point("landing.copy")  # kill -9 here in the fault tests: a .part is left
+        fout.flush()
+        os.fsync(fout.fileno())
+    return digest.hexdigest()
+
+
+def land_directory(conn: duckdb.DuckDBPyConnection, input_dir: Path, home: Path, source: str) -> Landing:
+    """Copy every envelope file of input_dir that is not landed yet (by content hash) into
+    home/landing/<source>/ and index it, a batch of files per transaction. Landed files are
+    never overwritten. Starts with `recover`."""
+    report = recover(conn, home)
     known = {row[0] for row in conn.execute("SELECT sha256 FROM clean.landed_files").fetchall()}
-    landed: list[LandedFile] = []
-    for src in envelope_files(input_dir):
-        sha = file_sha256(src)
-        if sha in known:
+    pending: list[LandedFile] = []
+    pending_bytes = 0
+    for src in envelope_files(input_dir, report.refused):
+        if file_sha256(src) in known:  # a read, no write, for the files landed before
             continue
         rel = Path("landing") / source / src.relative_to(input_dir)
         dest = home / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        tmp.unlink(missing_ok=True)
+        sha = _copy_hashing(src, tmp)
+        if sha in known:  # it changed into content landed before, while we read it
+            tmp.unlink()
+            continue
         if dest.exists():  # same name, other content: keep both, never overwrite
             rel = _landed_name(rel, sha)
             dest = home / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".part")
-        shutil.copyfile(src, tmp)
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.replace(tmp, dest)
         known.add(sha)
-        landed.append(LandedFile(rel.as_posix(), sha, dest.stat().st_size, str(src)))
-    if landed:
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-        frame = pd.DataFrame(
-            {
-                "path": [f.path for f in landed],
-                "sha256": [f.sha256 for f in landed],
-                "bytes": [f.bytes for f in landed],
-                "source": source,
-                "original_path": [f.original_path for f in landed],
-                "landed_at": now,
-            }
-        )
-        conn.execute(
-            "INSERT INTO clean.landed_files SELECT path, sha256, bytes, source, original_path, landed_at, NULL FROM frame"
-        )
-    return landed
+        pending.append(LandedFile(rel.as_posix(), sha, dest.stat().st_size, str(src)))
+        pending_bytes += pending[-1].bytes
+        if pending_bytes >= 64 << 20:  # index as we go: a crash loses at most this much copying
+            _index_and_record(conn, home, pending, source, report)
+            pending, pending_bytes = [], 0
+    _index_and_record(conn, home, pending, source, report)
+    return report
 
 
-def read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(1-based line, text) of each envelope in a landed file. A `.json` file is one envelope
-    (line 1, however many lines it spans); `.jsonl[.gz]` is one envelope per line."""
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "rb") as f:
-            data = f.read()
-    else:
-        data = path.read_bytes()
-    text = data.decode("utf-8", errors="replace")
-    if path.name.endswith(".json"):
-        if text.strip():
-            yield 1, text.strip()
-        return
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            yield number, line.rstrip("\r")
-
-
-def _prefetched(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """The batches, the next one read (gunzip, line split) by a thread while DuckDB parses the
-    current one: DuckDB releases the GIL. At most three batches are alive at once."""
-    ready: queue.Queue = queue.Queue(maxsize=1)
-    done = object()
-    stop = threading.Event()
-
-    def offer(item) -> bool:
-        """Hand item to the consumer; False once the consumer has stopped."""
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not offer(batch):
-                    return
-            offer(done)
-        except BaseException as exc:  # re-raised in the consumer, with its traceback
-            offer(exc)
-
-    worker = threading.Thread(target=produce, name="landing-reader", daemon=True)
-    worker.start()
-    try:
-        while (item := ready.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
-def _batches(home: Path, files: Iterable[LandedFile | str]) -> Iterator[pd.DataFrame]:
-    names: list[str] = []
-    lines: list[int] = []
-    texts: list[str] = []
-    size = 0
-    for f in files:
-        rel = f.path if isinstance(f, LandedFile) else f
-        for number, text in read_lines(home / rel):
-            names.append(rel)
-            lines.append(number)
-            texts.append(text)
-            size += len(text)
-        if size >= BATCH_BYTES:
-            yield pd.DataFrame({"source_file": names, "source_line": lines, "text": texts})
-            names, lines, texts, size = [], [], [], 0
-    if names:
-        yield pd.DataFrame({"source_file": names, "source_line": lines, "text": texts})
-
-
-# The envelope header, parsed once here; bodies are parsed by the platform parsers.
-HEADER_TYPE = '{"platform":"VARCHAR","kind":"VARCHAR","account_id":"VARCHAR","fetched_at":"VARCHAR"}'
-
-
-def index_envelopes(conn: duckdb.DuckDBPyConnection, home: Path, files: Iterable[LandedFile | str]) -> int:
-    """Append every envelope line of the given landed files to raw.envelopes. A line that is
-    not JSON still gets a row (platform etc. NULL) so the cleaned layer quarantines it."""
-    total = 0
-    for batch in _prefetched(_batches(home, files)):
-        conn.register("envelope_batch", batch)
-        conn.execute(
-            f"""
-            INSERT INTO raw.envelopes
-            SELECT source_file, source_line,
-                   h.platform, h.kind, h.account_id,
-                   {wib("h.fetched_at")} AS fetched_at,
-                   CAST({wib("h.fetched_at")} AS DATE),
-                   text
-            FROM (SELECT *, try(from_json(text, '{HEADER_TYPE}')) AS h FROM envelope_batch)
-            """
-        )
-        conn.unregister("envelope_batch")
-        total += len(batch)
-    return total
-
-
-def register_landed(conn: duckdb.DuckDBPyConnection, home: Path, paths: Iterable[Path], source: str) -> list[LandedFile]:
-    """Record files a source wrote straight into the landing folder (the api pulls)."""
+def register_landed(conn: duckdb.DuckDBPyConnection, home: Path, paths: Iterable[Path], source: str) -> Landing:
+    """Record and index files a source wrote straight into the landing folder (the api pulls),
+    those not recorded yet, a batch per transaction. Starts with `recover`."""
+    report = recover(conn, home)
     known = {row[0] for row in conn.execute("SELECT path FROM clean.landed_files").fetchall()}
     new: list[LandedFile] = []
     for p in sorted(paths):
@@ -198,11 +164,110 @@ def register_landed(conn: duckdb.DuckDBPyConnection, home: Path, paths: Iterable
             continue
         os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         new.append(LandedFile(rel, file_sha256(p), p.stat().st_size, str(p)))
-    if new:
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-        frame = pd.DataFrame(
-            {"path": [f.path for f in new], "sha256": [f.sha256 for f in new], "bytes": [f.bytes for f in new],
-             "source": source, "original_path": [f.original_path for f in new], "landed_at": now}
-        )
-        conn.execute("INSERT INTO clean.landed_files SELECT path, sha256, bytes, source, original_path, landed_at, NULL FROM frame")
-    return new
+    _index_and_record(conn, home, new, source, report)
+    return report
+
+
+def _index_and_record(conn: duckdb.DuckDBPyConnection, home: Path, files: list[LandedFile], source: str,
+                      report: Landing) -> None:
+    """Index the files' envelopes and record the files, committing at file boundaries: a file
+    and its envelopes are committed together or not at all."""
+    if not files:
+        return
+    by_path = {f.path: f for f in files}
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    conn.execute("BEGIN")
+    try:
+        for batch in prefetched(batches(home, [f.path for f in files])):
+            _insert_envelopes(conn, batch.frame)
+            report.envelopes += len(batch.frame)
+            if batch.completed:
+                done = [by_path[path] for path, _ in batch.completed]
+                frame = pd.DataFrame({
+                    "path": [f.path for f in done], "sha256": [f.sha256 for f in done],
+                    "bytes": [f.bytes for f in done], "source": source,
+                    "original_path": [f.original_path for f in done], "landed_at": now,
+                    "envelopes": [n for _, n in batch.completed]})
+                conn.execute("INSERT INTO clean.landed_files SELECT path, sha256, bytes, source, original_path, "
+                             "landed_at, envelopes FROM frame")
+                report.files += done
+            if batch.open_file is None:
+                faults.point("landing.index")  # kill -9 here in the fault tests: nothing committed
+                conn.execute("COMMIT")
+                conn.execute("BEGIN")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+# The envelope header, parsed once here; bodies are parsed by the platform parsers.
+HEADER_TYPE = '{"platform":"VARCHAR","kind":"VARCHAR","account_id":"VARCHAR","fetched_at":"VARCHAR"}'
+
+
+def _insert_envelopes(conn: duckdb.DuckDBPyConnection, batch: pd.DataFrame) -> None:
+    """A line that is not JSON still gets a row (platform etc. NULL) so the cleaned layer
+    quarantines it."""
+    if batch.empty:
+        return
+    conn.register("envelope_batch", batch)
+    conn.execute(
+        f"""
+        INSERT INTO raw.envelopes
+        SELECT source_file, source_line,
+               h.platform, h.kind, h.account_id,
+               {wib("h.fetched_at")} AS fetched_at,
+               CAST({wib("h.fetched_at")} AS DATE),
+               text
+        FROM (SELECT *, try(from_json(text, '{HEADER_TYPE}')) AS h FROM envelope_batch)
+        """
+    )
+    conn.unregister("envelope_batch")
+
+
+def recover(conn: duckdb.DuckDBPyConnection, home: Path) -> Landing:
+    """What a crash during an earlier landing can have left, put right before landing again:
+    - a landed file whose raw.envelopes rows do not number the envelopes recorded at landing
+      (or, for a file landed before that count was recorded, that has none at all): its rows
+      are indexed again from the landed copy, in one transaction;
+    - a copy under landing/ that no landed_files row knows (the copy was made, the commit
+      never happened), and every `.part` file: removed. Files under landing/api are written
+      there by the pulls themselves: an unknown one is registered by the pull, not removed."""
+    report = Landing()
+    rows = conn.execute(
+        """SELECT f.path, f.envelopes, count(e.source_line) FROM clean.landed_files f
+           LEFT JOIN raw.envelopes e ON e.source_file = f.path
+           GROUP BY ALL HAVING (f.envelopes IS NULL AND count(e.source_line) = 0)
+                            OR f.envelopes <> count(e.source_line)
+           ORDER BY 1"""
+    ).fetchall()
+    for path, _, _ in rows:
+        if not (home / path).is_file():
+            continue  # the landed_files_intact check says it is missing
+        conn.execute("BEGIN")
+        try:
+            conn.execute("DELETE FROM raw.envelopes WHERE source_file = ?", [path])
+            count = 0
+            for batch in batches(home, [path]):
+                _insert_envelopes(conn, batch.frame)
+                count += len(batch.frame)
+            conn.execute("UPDATE clean.landed_files SET envelopes = ? WHERE path = ?", [count, path])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        report.reindexed.append(path)
+    root = home / "landing"
+    if root.is_dir():
+        known = {row[0] for row in conn.execute("SELECT path FROM clean.landed_files").fetchall()}
+        for folder, _, files in os.walk(root):
+            top = Path(folder).relative_to(root).parts[:1]
+            in_place = bool(top) and top[0] in WRITTEN_IN_PLACE
+            for name in files:
+                path = Path(folder) / name
+                rel = path.relative_to(home).as_posix()
+                if name.endswith(".part") or (not in_place and rel not in known):
+                    path.unlink()
+                    report.removed.append(rel)
+    return report
+

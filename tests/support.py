@@ -44,8 +44,7 @@ def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path, mon
     conn = warehouse.connect(home / "warehouse.duckdb")
     write_registry_tables(conn, load_registry(registry), load_editions(editions), load_methodology(),
                           {"registry": registry, "editions": editions, "methodology": METHODOLOGY_FILE})
-    new = landing.land_directory(conn, input_dir, home, "files")
-    landing.index_envelopes(conn, home, new)
+    landing.land_directory(conn, input_dir, home, "files")
     recon = parsing.clean_months(conn, fetch_months(conn) if months is None else months)
     return conn, recon
 

@@ -361,3 +361,16 @@ def test_checks_only_read(samples, tmp_path):
             fn(ro, "2025")
         raw.landed_files_intact(ro)
         raw.envelopes_indexed_once(ro, platform="x")
+
+
+def test_a_landed_file_without_all_its_envelopes_fails(samples):
+    """Issue 14: files recorded as landed but never indexed were skipped on every later run."""
+    assert raw.landed_files_indexed(samples).passed
+    path = samples.execute("SELECT path FROM clean.landed_files ORDER BY path LIMIT 1").fetchone()[0]
+    samples.execute("DELETE FROM raw.envelopes WHERE source_file = ?", [path])
+    outcome = raw.landed_files_indexed(samples)
+    assert not outcome.passed and outcome.metadata["problems"][0] == {"path": path, "envelopes_landed": 1,
+                                                                     "rows_indexed": 0}
+    # a file landed before the count was recorded is counted from its landed copy
+    samples.execute("UPDATE clean.landed_files SET envelopes = NULL")
+    assert raw.landed_files_indexed(samples).metadata["problems"][0]["envelopes_landed"] == 1

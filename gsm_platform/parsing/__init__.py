@@ -22,6 +22,7 @@ from types import ModuleType
 
 import duckdb
 
+from gsm_platform.envelopes import REFUSED_PREFIX
 from gsm_platform.parsing import facebook, guard, instagram, records, tiktok, x, youtube
 from gsm_platform.parsing.sql import (ENVELOPE, POST_RECORD, PROFILE_RECORD, WIB_OFFSET_US, has_offset, one_line,
                                       wib, whole)
@@ -157,6 +158,8 @@ def _envelope_checks(conn: duckdb.DuckDBPyConnection, scope: str) -> None:
         CREATE OR REPLACE TEMP TABLE envelope_status AS
         SELECT e.source_file, e.source_line, e.platform, e.kind, e.account_id, e.fetched_at, e.fetch_date,
           CASE
+            WHEN e.platform IS NULL AND starts_with(e.text, '{REFUSED_PREFIX}')
+              THEN substr(e.text, {len(REFUSED_PREFIX) + 1})
             WHEN e.platform IS NULL AND NOT json_valid(e.text) THEN 'line is not valid JSON (truncated or corrupt file)'
             WHEN e.platform IS NULL AND json_type(e.text) <> 'OBJECT' THEN 'envelope is not a JSON object'
             WHEN e.platform IS NULL THEN 'envelope has no "platform" (expected one of {names})'
