@@ -6,6 +6,7 @@ decision: asset keys are [layer, model], groups are the layers."""
 
 import os
 import sys
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -15,7 +16,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from assets.partitions import editions
 from gsm_platform.paths import DBT_PROJECT_DIR, gsm_home, warehouse_path
-from gsm_platform.warehouse import WAREHOUSE_POOL
+from gsm_platform import faults
+from gsm_platform.warehouse import WAREHOUSE_POOL, connect, wait_seconds
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -96,9 +98,31 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         environment, not in --vars, and the target folder is this GSM_HOME's, so that dbt's
         partial parsing holds from one run to the next (macros/edition.sql)."""
         os.environ["GSM_EDITION_ID"] = context.partition_key
-        yield from dbt.cli(["build"], context=context, target_path=dbt_target_dir()).stream()
+        yield from build_waiting_for_the_warehouse(context, dbt)
 
     return award_metrics
+
+
+def build_waiting_for_the_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build`, started once no other process holds the warehouse (a reader such as `gsm
+    quality` would make dbt's connect fail: DuckDB allows one writer or many readers). A reader
+    that takes the file in the second between that wait and dbt's own connect fails dbt before
+    it builds anything: then it waits and starts dbt again, within the same bound."""
+    deadline = time.monotonic() + wait_seconds(read_only=False)
+    while True:
+        connect(wait=max(deadline - time.monotonic(), 0)).close()  # waits, saying who holds the file
+        invocation = dbt.cli(["build"], context=context, target_path=dbt_target_dir(), raise_on_error=False)
+        built_something = False
+        for event in invocation.stream():
+            built_something = True
+            faults.point("dbt")  # kill -9 here in the fault tests: dbt is building
+            yield event
+        error = invocation.get_error()
+        if error is None:
+            return
+        if built_something or "Could not set lock" not in str(error) or time.monotonic() >= deadline:
+            raise error
+        context.log.warning("dbt could not open the warehouse (another process took it): starting dbt again")
 
 
 def dbt_resource() -> DbtCliResource:

@@ -22,7 +22,7 @@ from assets.cleaned import CLEAN_KEYS
 from assets.jobs import AWARD_SELECTION, award_job
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.edition_impact import EditionImpact, impact_of_months
-from gsm_platform.warehouse import Warehouse
+from gsm_platform.warehouse import Warehouse, WarehouseBusy
 
 EDITIONS_PARTITIONS = "edition"
 SENSOR_NAME = "built_edition_updates"
@@ -110,10 +110,10 @@ def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Wareho
         return dg.SkipReason("no fetch month cleaned since the last look")
     award_keys = AWARD_SELECTION.resolve(context.repository_def.asset_graph)
     try:
-        with warehouse.connect(read_only=True) as conn:
+        with warehouse.connect(read_only=True, wait=0) as conn:  # a sensor never waits: the next tick looks again
             impacts = built_edition_impacts(context.instance, conn, award_keys)
-    except duckdb.IOException as exc:  # a run holds the warehouse: look again at the next tick
-        return dg.SkipReason(f"the warehouse is busy ({exc}); looking again at the next tick")
+    except WarehouseBusy as exc:
+        return dg.SkipReason(f"{exc}; looking again at the next tick")
     requests = [dg.RunRequest(partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}",
                               tags={"gsm/update": i.reason[:200]})
                 for i in impacts if i.changed]

@@ -6,7 +6,9 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from gsm_platform.months_to_clean import month_words, months_to_clean, today_wib, uncleaned_months
@@ -53,6 +55,26 @@ def _clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[st
             for run_tags in month_runs(instance, months)]
 
 
+def _landing_notes(result) -> list[str]:
+    """What the landing refused (symbolic links out of the input...) or repaired (files an
+    earlier, interrupted landing left), from the landing asset's metadata."""
+    lines = []
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path != ["landing"]:
+            continue
+        refused = mat.metadata["refused"].value if "refused" in mat.metadata else []
+        for item in refused:
+            lines.append(f"      refused input file {item['path']}: {item['reason']}")
+        if "reindexed" in mat.metadata:
+            lines.append(f"      indexed again {len(mat.metadata['reindexed'].value)} landed file(s) an interrupted "
+                         "landing left without all their envelopes")
+        if "removed_unfinished_copies" in mat.metadata:
+            lines.append(f"      removed {mat.metadata['removed_unfinished_copies'].value} unfinished cop(ies) an "
+                         "interrupted landing left under landing/")
+    return lines
+
+
 def _pull_reports(result) -> list[str]:
     """The api pull's per-platform reports and warnings, from the raw pulls' metadata."""
     reports = []
@@ -76,13 +98,17 @@ def _output_to(log_file: Path):
     log_file.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
+    from gsm_platform import terminal
+
     saved = os.dup(1), os.dup(2)
     with open(log_file, "ab") as sink:
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
+        terminal.use(saved[0])  # waiting and recovery messages still reach the person
         try:
             yield
         finally:
+            terminal.use(None)
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
@@ -96,15 +122,25 @@ _RUN_TAGS: dict[str, str] = {}
 
 
 def _execute(job_def, log_file: Path, **kwargs):
-    """Runs a job in process into the GSM_HOME instance; on failure, says which step failed
-    and where the log is, instead of a wall of Dagster events."""
+    """Runs a job in process into the GSM_HOME instance. First recovers the runs a dead
+    process left (gsm_platform/recovery.py) and waits, bounded and saying so, while a live run
+    holds the warehouse; the run is watched for Ctrl-C / SIGTERM and for a step blocked on the
+    pool (gsm_platform/run_watch.py). On failure, says which step failed, why in words a
+    person can act on (a full disk, out of memory), and where the log is, instead of a wall of
+    Dagster events."""
     import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
-    if _RUN_TAGS:
-        kwargs["tags"] = {**_RUN_TAGS, **(kwargs.get("tags") or {})}
+    from gsm_platform import recovery, terminal
+    from gsm_platform.run_watch import RunWatch
 
-    with _output_to(log_file):
-        result = job_def.execute_in_process(raise_on_error=False, **kwargs)
+    instance = kwargs["instance"]
+    recovery.recover_dead_runs(instance, terminal.say)
+    recovery.wait_for_pool(instance, terminal.say)
+    kwargs["tags"] = {**_RUN_TAGS, **recovery.process_tags(), **(kwargs.get("tags") or {})}
+    run_id = make_new_run_id()
+    with _output_to(log_file), RunWatch(instance, run_id, terminal.say):
+        result = job_def.execute_in_process(raise_on_error=False, run_id=run_id, **kwargs)
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "ASSET_CHECK_EVALUATION"
                   and not e.event_specific_data.passed and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR]
@@ -112,7 +148,7 @@ def _execute(job_def, log_file: Path, **kwargs):
         for e in failed:
             if e.is_step_failure:
                 err = e.step_failure_data.error
-                lines.append(f"  step {e.step_key} failed: {err.message.strip().splitlines()[-1] if err else 'see log'}")
+                lines.append(f"  step {e.step_key} failed: {_step_error(err)}")
             else:
                 data = e.event_specific_data
                 lines.append(f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}")
@@ -121,6 +157,20 @@ def _execute(job_def, log_file: Path, **kwargs):
         exc.result = result
         raise exc
     return result
+
+
+def _step_error(err) -> str:
+    """The last line of a step's error, or what to do about it when it is a full disk or DuckDB
+    out of memory (the error and its causes are searched: Dagster wraps the original)."""
+    from gsm_platform.failures import advice
+
+    if err is None:
+        return "see log"
+    texts, cause = [], err
+    while cause is not None:
+        texts.append(f"{cause.cls_name}: {cause.message}")
+        cause = cause.cause or getattr(cause, "context", None)
+    return advice("\n".join(texts)) or err.message.strip().splitlines()[-1]
 
 
 class RunFailed(RegistryError):
@@ -154,7 +204,8 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     say = (lambda *_: None) if quiet else print
     log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)
     say(f"[1/3] registry and landing ({source})")
-    _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)
+    for line in _landing_notes(_execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)):
+        say(line)
     months = months_to_clean(source, instance)
     if not months:
         raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
@@ -217,7 +268,9 @@ def run_update(quiet: bool = False) -> dict:
         return out
 
     say(f"[1/3] landing ({source})")
-    timed("ingest_s", lambda: _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
+    ingest = timed("ingest_s", lambda: _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
+    for line in _landing_notes(ingest):
+        say(line)
     months = months_to_clean("api", instance) if source == "api" else uncleaned_months()
     if months:
         say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)}")
@@ -279,13 +332,22 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_warehouse():
+def _open_warehouse(needs_rankings: bool = True):
+    """The warehouse, read-only (waiting, bounded, while a writer holds it). With
+    needs_rankings, a warehouse without the rankings mart (dbt never ran) is said in one line."""
+    from checks.outcome import relation_exists
+    from gsm_platform.rankings import RANKINGS_RELATION
     from gsm_platform.warehouse import connect
 
     path = warehouse_path()
     if not path.exists():
         raise RegistryError(f"no warehouse at {path}: run `gsm materialize --edition ID` first")
-    return connect(path, read_only=True)
+    conn = connect(path, read_only=True)
+    if needs_rankings and not relation_exists(conn, *RANKINGS_RELATION.split(".")):
+        conn.close()
+        raise RegistryError(f"the warehouse at {path} has no rankings yet (the award metrics were never built): "
+                            "run `gsm materialize --edition ID` first")
+    return conn
 
 
 def cmd_rankings(args: argparse.Namespace) -> int:
@@ -311,9 +373,15 @@ def cmd_quality(args: argparse.Namespace) -> int:
     from gsm_platform import rankings
     from gsm_platform.quality import format_quality_table, quality_report
 
-    with _open_warehouse() as conn:
+    from checks.outcome import relation_exists
+
+    with _open_warehouse(needs_rankings=False) as conn:
         edition = args.edition or rankings.latest_edition(conn)
         report = quality_report(conn, edition)
+        marts = relation_exists(conn, *rankings.RANKINGS_RELATION.split("."))
+    if not marts:  # on stderr: --format json stays JSON
+        print("gsm quality: no rankings yet (the award metrics were never built): the checks of the marts did not "
+              "run; `gsm materialize --edition ID` builds them", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -456,8 +524,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from gsm_platform.registry import check_edition_id, shown
 
+    from gsm_platform.failures import advice, exception_text
+    from gsm_platform.recovery import PoolBusy
+    from gsm_platform.warehouse import WarehouseBusy
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops gsm as Ctrl-C does
     try:
         if getattr(args, "edition", None) is not None:
             try:
@@ -465,9 +539,19 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 raise RegistryError(f"--edition {shown(args.edition)}: {exc}") from None
         return args.func(args)
-    except (RegistryError, OutsideHome) as exc:
+    except (RegistryError, OutsideHome, WarehouseBusy, PoolBusy) as exc:
         print(f"gsm {args.command}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"gsm {args.command}: interrupted; what was committed stays, the same command run again goes on "
+              "from there", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        said = advice(exception_text(exc))
+        if said is None:
+            raise
+        print(f"gsm {args.command}: {said}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `gsm ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -2,7 +2,8 @@
 
 GSM_FAULT=<point>[:<n>][:<action>] makes the process fail the n-th time (default the first) it
 passes the named point: action `kill` (default) sends itself SIGKILL, as `kill -9` or the OOM
-killer would; `enospc` raises the OSError of a full disk. Without GSM_FAULT a point costs one
+killer would; `enospc` raises the OSError of a full disk; `hang` sleeps there for good (a
+step that holds the warehouse, for the tests of waiting and of Ctrl-C). Without GSM_FAULT a point costs one
 environment lookup. Points: landing.copy (a file half copied), landing.index (files copied,
 their index not committed), cleaning (a slice parsed, not committed), dbt (dbt running),
 rankings.export (the edition's export being written).
@@ -13,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import time
 from collections import Counter
 
 _passed: Counter[str] = Counter()
@@ -36,4 +38,7 @@ def point(name: str) -> None:
         return
     if action == "enospc":
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"(injected at {name})")
+    if action == "hang":
+        while True:
+            time.sleep(3600)
     os.kill(os.getpid(), signal.SIGKILL)

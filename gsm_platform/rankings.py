@@ -17,6 +17,11 @@ ROW_FIELDS = ("edition", "category", "cluster", "rank", "institution_id", "insti
 
 
 def latest_edition(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The edition with rankings that ends last; None when there is none (or no rankings mart)."""
+    schema, table = RANKINGS_RELATION.split(".")
+    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                        [schema, table]).fetchone()[0]:
+        return None
     row = conn.execute(
         f"""SELECT e.edition_id FROM registry.editions e
             WHERE e.edition_id IN (SELECT DISTINCT edition_id FROM {RANKINGS_RELATION})

@@ -22,6 +22,7 @@ from types import ModuleType
 
 import duckdb
 
+from gsm_platform import faults
 from gsm_platform.envelopes import REFUSED_PREFIX
 from gsm_platform.parsing import facebook, guard, instagram, records, tiktok, x, youtube
 from gsm_platform.parsing.sql import (ENVELOPE, POST_RECORD, PROFILE_RECORD, WIB_OFFSET_US, has_offset, one_line,
@@ -128,6 +129,7 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
         records.dedupe_posts(conn)
         _reconcile(conn)
         guard.check_slice(conn, window, scope, PARSERS)  # before COMMIT: a slice that lost records is not kept
+        faults.point("cleaning")  # kill -9 here in the fault tests: a slice parsed, not committed
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
