@@ -115,6 +115,11 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
         errors = "; ".join(str(e) for _, e in sorted(pulled.credential_errors.items()))
         raise dg.Failure(description=f"api pull of edition {pulled.edition}: credential rejected: {errors}",
                          metadata=_pull_metadata(pulled))
+    if pulled is not None and pulled.reports and all(r.unreachable for r in pulled.reports.values()):
+        # nothing could be pulled: say so here, not later as an empty ranking that blames the registry
+        raise dg.Failure(description=f"api pull of edition {pulled.edition}: no platform's API could be reached, "
+                                     "nothing new landed; check the network and run again",
+                         metadata=_pull_metadata(pulled))
     counts = {(p, k): n for p, k, n in rows}
     for platform, key in RAW_KEYS.items():
         metadata = {

@@ -170,7 +170,8 @@ def _step_error(err) -> str:
     while cause is not None:
         texts.append(f"{cause.cls_name}: {cause.message}")
         cause = cause.cause or getattr(cause, "context", None)
-    return advice("\n".join(texts)) or err.message.strip().splitlines()[-1]
+    last = err.message.strip().splitlines()[-1]
+    return advice("\n".join(texts)) or last.removeprefix("dagster._core.definitions.events.Failure: ")
 
 
 class RunFailed(RegistryError):

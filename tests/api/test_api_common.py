@@ -303,3 +303,28 @@ def test_next_pacific_midnight_follows_daylight_saving():
     assert next_pacific_midnight(dt.datetime(2025, 3, 9, 12, tzinfo=utc)).isoformat() == "2025-03-10T00:00:00-07:00"
     assert next_pacific_midnight(dt.datetime(2025, 1, 15, 7, 59, tzinfo=utc)).isoformat() == "2025-01-15T00:00:00-08:00"
     assert next_pacific_midnight(dt.datetime(2025, 1, 15, 8, 0, tzinfo=utc)).isoformat() == "2025-01-16T00:00:00-08:00"
+
+
+def test_a_dead_endpoint_stops_the_platform_in_one_line(tmp_path):
+    """Nothing listens at the base URL: the first request that fails on every attempt stops the
+    platform with one line; the other accounts are not tried one by one (issue 14: 249 accounts
+    gave ~1,000 lines of "network error", then advice to check the registry)."""
+    import socket
+
+    from gsm_platform.sources.api.pull import BASE_URL_ENV
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    accounts = [Account(platform="x", account_id=f"10{i}", handle=f"h{i}") for i in range(40)]
+    messages: list[str] = []
+    sleeps: list[float] = []
+    env = {"GSM_X_TOKEN": "x-token-1234", BASE_URL_ENV["x"]: f"http://127.0.0.1:{port}"}
+    report = pull_platform("x", accounts, START, END, tmp_path, env=env, fetched_at=FETCHED_AT, sleep=sleeps.append,
+                           progress=messages.append, max_retries=3, concurrency=4)
+    assert report.unreachable and not report.accounts_failed and not report.files
+    assert sorted(report.accounts_pending) == sorted(a.account_id for a in accounts)
+    summary = report.summary()
+    assert summary.count("\n") == 0 and f"http://127.0.0.1:{port} cannot be reached (ConnectError on each of 4 attempts)" \
+        in summary and "GSM_X_BASE_URL" in summary and "40 accounts not pulled" in summary
+    assert not any("failed" in m for m in messages) and len(sleeps) <= 4 * 3

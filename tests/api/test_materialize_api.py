@@ -229,3 +229,25 @@ def test_materialize_api_edition_end_to_end(api_env, gsm_home, capfd, monkeypatc
     assert grep_home(home, secrets) == []
     assert not [s for s in secrets for text in outputs if s in text]
     assert any((home / "landing" / "api").rglob("*.jsonl")) and any((home / "dagster").rglob("*.db"))
+
+
+def test_dead_endpoints_are_said_in_one_line_per_platform(api_env, gsm_home, capfd, monkeypatch):
+    """Every platform's base URL points where nothing listens: the run stops at the pull with
+    one line per platform and says why, instead of ~1,000 lines of network errors and an empty
+    ranking that blamed the registry."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for platform in api_env.fakes:
+        monkeypatch.setenv(f"GSM_{platform.upper()}_BASE_URL", dead)
+    monkeypatch.setenv("GSM_API_MAX_RETRIES", "1")
+    code, out, err = materialize(api_env, capfd)
+    assert code == 2
+    said = [line for line in out.splitlines() if "cannot be reached" in line]
+    assert len(said) == 5 and all(f"{dead} cannot be reached" in line for line in said), out
+    assert {line.split(":")[0].strip() for line in said} == set(api_env.fakes)
+    message = err[err.rindex("gsm materialize:"):]  # what the operator reads last
+    assert "no platform's API could be reached, nothing new landed" in message and "registry" not in message, message
+    assert "Traceback" not in out + message and len(out.splitlines()) < 15

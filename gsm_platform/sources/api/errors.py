@@ -32,6 +32,13 @@ class ApiError(RuntimeError):
         super().__init__(message)
 
 
+class EndpointUnreachable(ApiError):
+    """Every attempt of a request failed before reaching the server (connection refused, no
+    route, DNS, connect timeout): the platform's endpoint is down or unreachable from here,
+    for every account alike. Stops the platform with one line instead of failing each account
+    (249 accounts x retries was ~1,000 lines of "network error")."""
+
+
 class ObjectUnavailable(RuntimeError):
     """The object asked for is deleted, private or otherwise inaccessible (Graph error 100/33,
     a suspended X user, a YouTube channel that no longer exists...). Skipped and reported."""

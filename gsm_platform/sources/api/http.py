@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import ApiCredentialError, ApiError, ObjectUnavailable, PlatformStop, StopRequested
+from .errors import ApiCredentialError, ApiError, EndpointUnreachable, ObjectUnavailable, PlatformStop, StopRequested
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 
@@ -284,6 +284,7 @@ class ApiClient:
         send_params.update(self.auth_params)
         failures = 0  # transient failures so far
         waits = 0  # rate-limit waits so far
+        unreached = True  # no attempt reached the server (yet)
         while True:
             if self.stop_event.is_set():
                 raise StopRequested()
@@ -291,12 +292,19 @@ class ApiClient:
                 response = self._http.request(
                     method, url, params=send_params, json=body, headers=self.auth_headers or None
                 )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failures = self._backoff(failures, f"{endpoint}: network error ({type(exc).__name__})",
+                                         unreachable=unreached)
+                continue
             except httpx.TimeoutException as exc:
+                unreached = False
                 failures = self._backoff(failures, f"{endpoint}: timed out ({type(exc).__name__})")
                 continue
             except httpx.TransportError as exc:
+                unreached = False
                 failures = self._backoff(failures, f"{endpoint}: network error ({type(exc).__name__})")
                 continue
+            unreached = False
             status = response.status_code
             try:
                 payload = response.json()
@@ -344,9 +352,13 @@ class ApiClient:
                 raise ObjectUnavailable(object_id, detail)
             raise self._fail(f"{endpoint}: {detail}", status)
 
-    def _backoff(self, failures: int, message: str) -> int:
+    def _backoff(self, failures: int, message: str, unreachable: bool = False) -> int:
         failures += 1
         if failures > self.policy.max_retries:
+            if unreachable:
+                raise EndpointUnreachable(self.scrubber.text(
+                    f"{self.platform}: {self.base_url} cannot be reached ({message.split('(')[-1].rstrip(')')} "
+                    f"on each of {failures} attempts)"))
             raise self._fail(f"{message}; gave up after {failures} attempts")
         self.policy.sleep(self.policy.backoff(failures))
         return failures

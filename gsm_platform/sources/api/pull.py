@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 from gsm_platform.registry import Account
 
 from .base import UTC, Platform, Window
-from .errors import ApiCredentialError, ApiError, ObjectUnavailable, PlatformStop, StopRequested
+from .errors import ApiCredentialError, ApiError, EndpointUnreachable, ObjectUnavailable, PlatformStop, StopRequested
 from .graph import Facebook, Instagram
 from .http import WIB, ApiClient, Fetched, RetryPolicy, Scrubber
 from .store import AccountStore
@@ -67,12 +67,16 @@ class PullReport:
     skipped: list[SkippedObject] = field(default_factory=list)
     stopped_reason: str | None = None
     resume_after: dt.datetime | None = None
+    unreachable: str | None = None  # the endpoint could not be reached: why (the platform stopped)
 
     @property
     def ok(self) -> bool:
         return not self.accounts_failed and not self.stopped_reason and not self.accounts_pending
 
     def summary(self) -> str:
+        if self.unreachable and not self.accounts_done and not self.accounts_failed:
+            return (f"{self.platform}: not pulled: {self.unreachable}; check the network (or "
+                    f"{BASE_URL_ENV[self.platform]}) and run again ({self.accounts_total} accounts not pulled)")
         head = (
             f"{self.platform} {self.start}..{self.end} (WIB, end excluded): "
             f"{len(self.accounts_done)}/{self.accounts_total} accounts done"
@@ -225,6 +229,11 @@ class _Run:
                     self.credential_error = exc
             self.stop(str(exc), None)
             return "failed", str(exc)
+        except EndpointUnreachable as exc:  # down for every account alike: one line, not one per account
+            with self.lock:
+                self.report.unreachable = self.report.unreachable or str(exc).removeprefix(f"{self.platform}: ")
+            self.stop(str(exc), None)
+            return "pending", ""
         except PlatformStop as exc:
             self.stop(exc.reason, exc.resume_after)
             return "pending", ""
