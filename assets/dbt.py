@@ -15,9 +15,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from assets.partitions import editions
-from gsm_platform.paths import DBT_PROJECT_DIR, gsm_home, warehouse_path
 from gsm_platform import faults
+from gsm_platform.paths import DBT_PROJECT_DIR, gsm_home, warehouse_path
 from gsm_platform.warehouse import WAREHOUSE_POOL, connect, wait_seconds
+from gsm_platform.warehouse_lock import gate
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -104,25 +105,28 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
 
 def build_waiting_for_the_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`, started once no other process holds the warehouse (a reader such as `gsm
-    quality` would make dbt's connect fail: DuckDB allows one writer or many readers). A reader
-    that takes the file in the second between that wait and dbt's own connect fails dbt before
-    it builds anything: then it waits and starts dbt again, within the same bound."""
+    """`dbt build` behind the warehouse's gate, held exclusively for the whole build, started
+    once the readers already in have finished: a reader (`gsm quality`) holding the file made
+    dbt's connect fail, and a stream of them kept dbt out for good. A process outside the gate
+    that takes the file before dbt's connect fails dbt before it builds anything: then dbt is
+    started again, within the same bound."""
     deadline = time.monotonic() + wait_seconds(read_only=False)
-    while True:
-        connect(wait=max(deadline - time.monotonic(), 0)).close()  # waits, saying who holds the file
-        invocation = dbt.cli(["build"], context=context, target_path=dbt_target_dir(), raise_on_error=False)
-        built_something = False
-        for event in invocation.stream():
-            built_something = True
-            faults.point("dbt")  # kill -9 here in the fault tests: dbt is building
-            yield event
-        error = invocation.get_error()
-        if error is None:
-            return
-        if built_something or "Could not set lock" not in str(error) or time.monotonic() >= deadline:
-            raise error
-        context.log.warning("dbt could not open the warehouse (another process took it): starting dbt again")
+    with gate(warehouse_path(), exclusive=True):  # new readers wait behind dbt, they cannot take the file first
+        while True:
+            connect(wait=max(deadline - time.monotonic(), 0)).close()  # the readers already in finish first
+            invocation = dbt.cli(["build"], context=context, target_path=dbt_target_dir(), raise_on_error=False)
+            built_something = False
+            for event in invocation.stream():
+                built_something = True
+                faults.point("dbt")  # kill -9 here in the fault tests: dbt is building
+                yield event
+            error = invocation.get_error()
+            if error is None:
+                return
+            if built_something or "Could not set lock" not in str(error) or time.monotonic() >= deadline:
+                raise error
+            # a process outside the gate (a person's duckdb shell) took the file in between
+            context.log.warning("dbt could not open the warehouse (another process took it): starting dbt again")
 
 
 def dbt_resource() -> DbtCliResource:

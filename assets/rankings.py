@@ -1,8 +1,11 @@
 """The final rankings asset, per edition: the nominees the jury receives."""
 
+import os
+
 import dagster as dg
 
 from assets.partitions import editions
+from gsm_platform import faults
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import nominees_markdown, ranking_rows, to_csv, to_json
 from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
@@ -24,8 +27,12 @@ def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
         raise dg.Failure(f"edition {edition} has no rankings rows: no institution of its clusters has a post in the window")
     out = under_home("exports", edition)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "rankings.json").write_text(to_json(rows) + "\n", encoding="utf-8")
-    (out / "rankings.csv").write_text(to_csv(rows), encoding="utf-8")
+    # written aside, then renamed: a crash never leaves the jury half a file
+    for name, text in (("rankings.json", to_json(rows) + "\n"), ("rankings.csv", to_csv(rows))):
+        part = out / f".{name}.part"
+        part.write_text(text, encoding="utf-8")
+        faults.point("rankings.export")  # kill -9 here in the fault tests: the export half written
+        os.replace(part, out / name)
     clusters = sorted({r["cluster"] for r in rows})
     return dg.MaterializeResult(
         metadata={

@@ -104,7 +104,7 @@ def _output_to(log_file: Path):
     with open(log_file, "ab") as sink:
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
-        terminal.use(saved[0])  # waiting and recovery messages still reach the person
+        terminal.use(saved[1])  # waiting and recovery messages still reach the person (stderr)
         try:
             yield
         finally:
@@ -250,7 +250,7 @@ def run_update(quiet: bool = False) -> dict:
     from assets.updates import built_edition_impacts
     from gsm_platform.config import GsmInputs
     from gsm_platform.definitions import build_definitions
-    from gsm_platform.warehouse import connect
+    from gsm_platform.warehouse import session
 
     home = _prepare_environment()
     if not warehouse_path().exists():
@@ -281,7 +281,7 @@ def run_update(quiet: bool = False) -> dict:
     award_keys = AWARD_SELECTION.resolve(defs.resolve_asset_graph())
 
     def impacts():
-        with connect(read_only=True) as conn:
+        with session(read_only=True) as conn:
             return built_edition_impacts(instance, conn, award_keys)
 
     decided = timed("impact_s", impacts)
@@ -324,31 +324,32 @@ def summary_lines(conn, edition_id: str) -> list[str]:
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
-    from gsm_platform.warehouse import connect
+    from gsm_platform.warehouse import session
 
     summary = run_edition(args.edition, args.source, args.input, args.registry, args.editions)
-    with connect(read_only=True) as conn:
+    with session(read_only=True) as conn:
         print("\n" + "\n".join(summary_lines(conn, args.edition)))
     print(f"state: {summary['home']} (Dagster runs recorded there; `make ui` to browse)")
     return 0
 
 
+@contextlib.contextmanager
 def _open_warehouse(needs_rankings: bool = True):
-    """The warehouse, read-only (waiting, bounded, while a writer holds it). With
-    needs_rankings, a warehouse without the rankings mart (dbt never ran) is said in one line."""
+    """The warehouse, read-only, behind its gate (waiting, bounded and saying so, while a writer
+    holds it). With needs_rankings, a warehouse without the rankings mart (dbt never ran) is
+    said in one line."""
     from checks.outcome import relation_exists
     from gsm_platform.rankings import RANKINGS_RELATION
-    from gsm_platform.warehouse import connect
+    from gsm_platform.warehouse import session
 
     path = warehouse_path()
     if not path.exists():
         raise RegistryError(f"no warehouse at {path}: run `gsm materialize --edition ID` first")
-    conn = connect(path, read_only=True)
-    if needs_rankings and not relation_exists(conn, *RANKINGS_RELATION.split(".")):
-        conn.close()
-        raise RegistryError(f"the warehouse at {path} has no rankings yet (the award metrics were never built): "
-                            "run `gsm materialize --edition ID` first")
-    return conn
+    with session(path, read_only=True) as conn:
+        if needs_rankings and not relation_exists(conn, *RANKINGS_RELATION.split(".")):
+            raise RegistryError(f"the warehouse at {path} has no rankings yet (the award metrics were never built): "
+                                "run `gsm materialize --edition ID` first")
+        yield conn
 
 
 def cmd_rankings(args: argparse.Namespace) -> int:

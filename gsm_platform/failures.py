@@ -26,7 +26,7 @@ def _free(home: Path) -> str:
         usage = shutil.disk_usage(home if home.exists() else home.parent)
     except OSError:
         return "free space unknown"
-    return f"{usage.free / 2**20:,.0f} MiB free of {usage.total / 2**30:,.1f} GiB"
+    return f"{usage.free / 2**20:,.0f} MiB free of {usage.total / 2**20:,.0f} MiB"
 
 
 def _memory() -> str:

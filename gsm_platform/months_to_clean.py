@@ -41,12 +41,12 @@ def uncleaned_months(after: dt.date | None = None) -> list[str]:
     snapshot, follower snapshot or quarantine row from their file. Envelopes without a readable
     fetch time belong to no month; when only such envelopes are new, the latest landed month is
     returned, since every cleaning run re-quarantines the undated ones."""
-    from gsm_platform.warehouse import connect  # here: `gsm` starts without DuckDB and Dagster
+    from gsm_platform.warehouse import session  # here: `gsm` starts without DuckDB and Dagster
 
     if not warehouse_path().exists():
         return []
     later = f"AND (e.fetch_date > DATE '{after}' OR e.fetch_date IS NULL)" if after else ""
-    with connect(read_only=True) as conn:  # waits (bounded, saying so) while another process writes
+    with session(read_only=True) as conn:  # behind the gate: waits (bounded, saying so) while another writes
         rows = conn.execute(
             f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
                              UNION SELECT source_file FROM clean.quarantine)

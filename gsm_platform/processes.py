@@ -59,7 +59,7 @@ def command(pid: int, limit: int = 80) -> str:
         if words and words[0] == "-m" and len(words) > 1:
             words = words[1:]
     if words:
-        words[0] = Path(words[0]).name
+        words[0] = "gsm" if words[0] == "gsm_platform.cli" else Path(words[0]).name
     text = " ".join(words)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -96,12 +96,18 @@ def write_registry_tables(
     conn.execute("CREATE SCHEMA IF NOT EXISTS registry")
     casts = {"start_date": "CAST(start_date AS DATE)", "end_date": "CAST(end_date AS DATE)",
              "weight": "CAST(weight AS DOUBLE)"}
-    for name, frame in tables.items():
-        conn.register("registry_frame", frame)
-        cols = ", ".join(casts.get(c, f"CAST({c} AS VARCHAR)" if frame[c].dtype == object or str(frame[c].dtype) == "str" else c)
-                         + f" AS {c}" for c in frame.columns)
-        conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS SELECT {cols} FROM registry_frame")
-        conn.unregister("registry_frame")
+    conn.execute("BEGIN")  # the tables are replaced together: a crash leaves the previous registry whole
+    try:
+        for name, frame in tables.items():
+            conn.register("registry_frame", frame)
+            cols = ", ".join(casts.get(c, f"CAST({c} AS VARCHAR)" if frame[c].dtype == object or str(frame[c].dtype) == "str" else c)
+                             + f" AS {c}" for c in frame.columns)
+            conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS SELECT {cols} FROM registry_frame")
+            conn.unregister("registry_frame")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return {name: len(frame) for name, frame in tables.items()}
 
 

@@ -1,21 +1,15 @@
 """The DuckDB warehouse: one file under GSM_HOME, the tables of docs/warehouse.md.
 
 DuckDB allows one writer per file, so every asset that writes here runs in the
-`warehouse` concurrency pool (limit 1) and opens its own short-lived connection.
-
-DuckDB also allows one read-write process *or* many read-only ones: a reader (`gsm quality`,
-`gsm rankings`, a sensor) that holds the file makes a writer's connect fail, and a writer
-makes a reader's fail. So connecting waits while another process holds the file, saying once
-on the terminal who holds it (DuckDB's lock error names the pid), up to a bound:
-GSM_WAREHOUSE_WAIT_SECONDS (default 600) for a writer, GSM_READ_WAIT_SECONDS (default 60)
-for a reader; then WarehouseBusy says in one line what holds it.
+`warehouse` concurrency pool (limit 1) and opens its own short-lived connection. It also
+allows one read-write process *or* many read-only ones: `session` (what the assets, checks,
+sensors and read commands use) takes the warehouse's gate first, so that readers never break
+writers (gsm_platform/warehouse_lock.py).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -24,12 +18,11 @@ import dagster as dg
 import duckdb
 
 from gsm_platform.paths import warehouse_path
+from gsm_platform.warehouse_lock import WarehouseBusy, gate, retry_while_locked, wait_seconds
 
 WAREHOUSE_POOL = "warehouse"
-DEFAULT_WRITE_WAIT_SECONDS = 600.0  # a reader's `gsm report` at award scale takes about a minute
-DEFAULT_READ_WAIT_SECONDS = 60.0  # a writer's step holds the file up to about a minute at award scale
-_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 DEFAULT_MEMORY_LIMIT = "4GB"  # per DuckDB process; raise it on a bigger machine (docs/scale.md)
+__all__ = ["WarehouseBusy", "wait_seconds", "connect", "session", "Warehouse", "WAREHOUSE_POOL"]
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS registry;
@@ -84,53 +77,27 @@ def temp_directory(path: Path) -> Path:
     return Path(os.environ.get("GSM_DUCKDB_TEMP_DIRECTORY") or path.parent / "duckdb_tmp")
 
 
-class WarehouseBusy(RuntimeError):
-    """Another process held the warehouse file for longer than the wait bound."""
-
-
-def wait_seconds(read_only: bool) -> float:
-    variable, default = (("GSM_READ_WAIT_SECONDS", DEFAULT_READ_WAIT_SECONDS) if read_only
-                         else ("GSM_WAREHOUSE_WAIT_SECONDS", DEFAULT_WRITE_WAIT_SECONDS))
-    value = os.environ.get(variable, "").strip()
-    try:
-        return float(value) if value else default
-    except ValueError:
-        raise ValueError(f"{variable} must be a number of seconds (got {value!r})") from None
-
-
-def lock_holder(exc: BaseException) -> int | None:
-    """The pid DuckDB names in its "Could not set lock" error, or None for another error."""
-    match = _LOCK_HOLDER.search(str(exc))
-    return int(match.group(2)) if match and "Could not set lock" in str(exc) else None
-
-
 def connect(path: Path | str | None = None, read_only: bool = False,
             wait: float | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse; while another process holds the file, wait (saying so
-    once) up to `wait` seconds (default: the bound of wait_seconds), then WarehouseBusy."""
-    from gsm_platform import processes, terminal
-
+    """A connection to the warehouse, without the gate (tests, and callers that hold it):
+    while another process holds the file, wait (saying so once) up to `wait` seconds
+    (default: wait_seconds), then WarehouseBusy."""
     path = Path(path) if path else warehouse_path()
-    deadline = time.monotonic() + (wait_seconds(read_only) if wait is None else wait)
-    said = None
-    while True:
+    return retry_while_locked(lambda: _connect(path, read_only), path, read_only, wait)
+
+
+@contextmanager
+def session(path: Path | str | None = None, read_only: bool = False,
+            wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for the block, behind the warehouse's gate: shared to read, exclusive to
+    write (held until the connection is closed)."""
+    path = Path(path) if path else warehouse_path()
+    with gate(path, exclusive=not read_only, wait=wait):
+        conn = connect(path, read_only=read_only, wait=wait)
         try:
-            return _connect(path, read_only)
-        except duckdb.IOException as exc:
-            pid = lock_holder(exc)
-            if pid is None:
-                raise
-            holder = processes.describe(pid)
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(
-                    f"the warehouse is busy: {path} is held by {holder} "
-                    f"({'writing' if read_only else 'reading or writing'}); try again when it is done "
-                    f"(waited {'GSM_READ_WAIT_SECONDS' if read_only else 'GSM_WAREHOUSE_WAIT_SECONDS'}"
-                    f"={wait_seconds(read_only) if wait is None else wait:g} s)") from None
-            if said != pid:
-                terminal.say(f"waiting for the warehouse: {path.name} is held by {holder}")
-                said = pid
-            time.sleep(0.5)
+            yield conn
+        finally:
+            conn.close()
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -159,8 +126,5 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = connect(self.resolved_path(), read_only=read_only, wait=wait)
-        try:
+        with session(self.resolved_path(), read_only=read_only, wait=wait) as conn:
             yield conn
-        finally:
-            conn.close()
