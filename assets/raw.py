@@ -74,8 +74,8 @@ def landing_notes(context, landed: Landing) -> dict:
     if landed.refused:
         notes["refused"] = dg.MetadataValue.json([{"path": p, "reason": r} for p, r in landed.refused])
     if landed.reindexed:
-        context.log.warning(f"indexed again {len(landed.reindexed)} landed file(s) whose envelopes were not all indexed "
-                            f"(an earlier landing stopped): {', '.join(landed.reindexed[:5])}")
+        context.log.warning(f"indexed again {len(landed.reindexed)} landed file(s) whose envelopes were not all "
+                            f"indexed (an earlier landing stopped): {', '.join(landed.reindexed[:5])}")
         notes["reindexed"] = dg.MetadataValue.json(landed.reindexed)
     if landed.removed:
         context.log.warning(f"removed {len(landed.removed)} unfinished cop(ies) an earlier landing left under landing/")

@@ -6,8 +6,9 @@ to 1 GiB held 4.5 GB at once before). Two bounds, set in the environment:
 
 - GSM_MAX_ENVELOPE_BYTES (default 32 MiB): one line, or one `.json` file. Recorded API pages
   are tens of KB (the largest seen, an X timeline page, 30 KB; the demo's largest line 9 KB),
-  so the bound is ~1,000x what a page needs; a 200 MB line ran DuckDB out of memory in cleaning. A longer line is not read: it is skipped in 1 MiB steps and
-  indexed as a refusal that cleaning quarantines with the file, line, size and bound.
+  so the bound is ~1,000x what a page needs; a 200 MB line ran DuckDB out of memory in
+  cleaning. A longer line is not read: it is skipped in 1 MiB steps and indexed as a refusal
+  that cleaning quarantines with the file, line, size and bound.
 - GSM_MAX_FILE_BYTES (default 4 GiB): the decompressed content of one file. Past it the rest
   of the file is not read (one refusal at the line where it passes, quarantined the same way).
 

@@ -146,7 +146,8 @@ def free_stale_slots(instance: dg.DagsterInstance, say: Say, pool: str = WAREHOU
     for proc, run in pool_holders(instance, pool, exclude):
         finished = run is None or run.status not in UNFINISHED
         if finished or proc.alive is False:
-            mark_failed(instance, proc.run_id, f"the process of this run (pid {proc.pid}) is gone: marked failed by gsm")
+            mark_failed(instance, proc.run_id,
+                        f"the process of this run (pid {proc.pid}) is gone: marked failed by gsm")
             say(f"released the warehouse slot of {proc.words()}: "
                 + ("the run is over" if finished else "its process is gone; marked failed"))
         else:
@@ -170,7 +171,7 @@ def wait_for_pool(instance: dg.DagsterInstance, say: Say, pool: str = WAREHOUSE_
                 said.add(proc.run_id)
         if time.monotonic() >= deadline:
             first = live[0]
+            kill = f" (kill {first.pid})" if first.pid else ""
             raise PoolBusy(f"the warehouse is still held by {first.words()} after {bound:g} s: let it finish, or stop "
-                           f"it{f' (kill {first.pid})' if first.pid else ''} and run this again (gsm marks the run of a "
-                           "process that is gone failed by itself)")
+                           f"it{kill} and run this again (gsm marks the run of a dead process failed by itself)")
         time.sleep(poll)

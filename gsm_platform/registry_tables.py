@@ -100,8 +100,8 @@ def write_registry_tables(
     try:
         for name, frame in tables.items():
             conn.register("registry_frame", frame)
-            cols = ", ".join(casts.get(c, f"CAST({c} AS VARCHAR)" if frame[c].dtype == object or str(frame[c].dtype) == "str" else c)
-                             + f" AS {c}" for c in frame.columns)
+            cols = ", ".join(casts.get(c, f"CAST({c} AS VARCHAR)" if frame[c].dtype == object
+                                       or str(frame[c].dtype) == "str" else c) + f" AS {c}" for c in frame.columns)
             conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS SELECT {cols} FROM registry_frame")
             conn.unregister("registry_frame")
         conn.execute("COMMIT")

@@ -128,7 +128,8 @@ def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_pa
     instance = dg.DagsterInstance.ephemeral()
     ingest = [lead.registry.registry, lead.raw.landing]
     result = dg.materialize([*ingest, *checks_for(ingest)], resources=resources, instance=instance)
-    assert all(e.passed for e in evaluations(result).values()) and len(evaluations(result)) == 3  # landed files intact and indexed, accounts claimed once
+    # landed files intact and indexed, accounts claimed once
+    assert all(e.passed for e in evaluations(result).values()) and len(evaluations(result)) == 3
 
     clean = [lead.raw.raw_pulls, lead.cleaned.cleaned]
     result = dg.materialize([*clean, *checks_for(clean)], resources=resources, instance=instance,

@@ -38,12 +38,27 @@ def gsm(home: Path, *args: str, env: dict | None = None, timeout: float = 600) -
                           text=True, timeout=timeout)
 
 
+_RUNNING: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_command_left_running():
+    """A test that fails half-way leaves no `gsm` (a holder hung on purpose) behind it."""
+    yield
+    while _RUNNING:
+        proc = _RUNNING.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 class Running:
     """A `gsm` command in the background, its output collected as it comes."""
 
     def __init__(self, home: Path, *args: str, env: dict | None = None):
         self.proc = subprocess.Popen([sys.executable, "-m", "gsm_platform.cli", *args], env=_env(home, env),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        _RUNNING.append(self.proc)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True)
         self._reader.start()
@@ -106,7 +121,8 @@ def test_after_kill_9_at_each_point_the_same_command_finishes_with_the_same_rank
     assert_same_rankings(home, small_edition)
 
 
-def test_a_held_warehouse_is_waited_for_out_loud_signals_stop_gsm_and_readers_never_break_writers(small_edition, tmp_path):
+def test_a_held_warehouse_is_waited_for_out_loud_signals_stop_gsm_and_readers_never_break_writers(small_edition,
+                                                                                                  tmp_path):
     home = tmp_path / "home"
     args = materialize_args(small_edition)
     holder = Running(home, *args, env={"GSM_FAULT": "cleaning:1:hang"})  # stays in a cleaning step, holding it all
@@ -215,3 +231,10 @@ def test_a_full_disk_is_said_plainly_and_the_same_command_then_finishes(small_ed
             subprocess.run(["umount", str(disk)], check=False)
     if not mounted:
         pytest.skip("tmpfs cannot be mounted here (needs root): the full disk was injected (ENOSPC) instead")
+
+
+def test_out_of_memory_is_said_with_the_setting_to_raise(small_edition, tmp_path):
+    done = gsm(tmp_path / "home", *materialize_args(small_edition), env={"GSM_DUCKDB_MEMORY_LIMIT": "8MB"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "DuckDB ran out of memory at its limit GSM_DUCKDB_MEMORY_LIMIT=8MB" in done.stderr, done.stderr[-3000:]
+    assert "Raise GSM_DUCKDB_MEMORY_LIMIT" in done.stderr

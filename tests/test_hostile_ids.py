@@ -46,7 +46,8 @@ def test_ids_that_are_slugs_are_kept(tmp_path):
     for good in ("2025", "2025-special", "edisi_2026", "A1"):
         assert load_editions(_editions_file(tmp_path / "e.yaml", good)).editions[0].id == good
     number = tmp_path / "n.yaml"
-    number.write_text("editions:\n  - {id: 2025, start: 2024-10-01, end: 2025-10-01, clusters: [ptn], platforms: [x]}\n")
+    number.write_text("editions:\n  - {id: 2025, start: 2024-10-01, end: 2025-10-01, clusters: [ptn], "
+                      "platforms: [x]}\n")
     assert load_editions(number).editions[0].id == "2025"  # YAML reads it as a number
 
 
@@ -100,3 +101,4 @@ def test_materialize_with_a_hostile_editions_file_stops_before_any_run(tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{editions}: 1 problem(s)" in done.stderr and "field 'id'" in done.stderr
     assert not (home / "warehouse.duckdb").exists() and not (tmp_path / "escape").exists()
+

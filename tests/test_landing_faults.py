@@ -41,7 +41,8 @@ def _state(home: Path) -> tuple:
     conn = warehouse.connect(home / "warehouse.duckdb", read_only=True)
     try:
         files = conn.execute("SELECT path, sha256, bytes, envelopes FROM clean.landed_files ORDER BY path").fetchall()
-        rows = conn.execute("SELECT source_file, source_line, platform, text FROM raw.envelopes ORDER BY ALL").fetchall()
+        rows = conn.execute("SELECT source_file, source_line, platform, text FROM raw.envelopes "
+                            "ORDER BY ALL").fetchall()
     finally:
         conn.close()
     under = sorted(p.relative_to(home).as_posix() for p in (home / "landing").rglob("*") if p.is_file())
@@ -128,7 +129,8 @@ def test_a_symlink_out_of_the_input_directory_is_refused_with_its_reason(tmp_pat
     conn.close()
     refused = dict(report.refused)
     assert set(refused) == {str(source / "passwd.jsonl"), str(source / "outside"), str(source / "broken.jsonl")}
-    assert refused[str(source / "passwd.jsonl")] == f"symbolic link to {secret}, outside the input directory: not landed"
+    assert refused[str(source / "passwd.jsonl")] == (f"symbolic link to {secret}, outside the input directory: "
+                                                     "not landed")
     assert "secret" not in " ".join(p.name for p in (home / "landing").rglob("*"))
     assert "passwd.jsonl" not in landed_from and "a.jsonl" in landed_from
 
@@ -148,8 +150,10 @@ def test_lines_and_files_above_the_bounds_are_refused_with_file_line_size_and_bo
     conn.close()
     assert quarantined[0] == ("landing/files/big.json", 1, f"line is {5000 + len(_page(3)):,} bytes, above the bound "
                               "of 4,096 (GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file")
-    assert quarantined[1][:2] == ("landing/files/long.jsonl", 2) and "10,000 bytes, above the bound of 4,096" in quarantined[1][2]
-    assert quarantined[2][0] == "landing/files/many.jsonl.gz" and "bound of 20,000 bytes (GSM_MAX_FILE_BYTES)" in quarantined[2][2]
+    assert quarantined[1][:2] == ("landing/files/long.jsonl", 2)
+    assert "10,000 bytes, above the bound of 4,096" in quarantined[1][2]
+    assert quarantined[2][0] == "landing/files/many.jsonl.gz"
+    assert "bound of 20,000 bytes (GSM_MAX_FILE_BYTES)" in quarantined[2][2]
     lines_kept = quarantined[2][1] - 1
     assert kept == 2 + lines_kept and recon["(unreadable)"]["quarantined"] == 3  # and every record reconciles
 

@@ -68,7 +68,8 @@ def check_slice(conn: duckdb.DuckDBPyConnection, window: str, scope: str, parser
                         WHERE ({scope}) AND {POST_RECORD} GROUP BY ALL),
         duplicates AS (SELECT fetch_date, platform, sum(duplicates) AS n FROM clean.reconciliation
                        WHERE ({scope}) AND record_kind = '{POST}' GROUP BY ALL)
-        SELECT fetch_date, platform, sum(r), sum(c), sum(d), sum(q)  -- GROUP BY matches NULL with NULL, a join would not
+        -- GROUP BY matches NULL with NULL (an undated or unreadable envelope), a join would not
+        SELECT fetch_date, platform, sum(r), sum(c), sum(d), sum(q)
         FROM (SELECT fetch_date, platform, n AS r, 0 AS c, 0 AS d, 0 AS q FROM read
               UNION ALL SELECT fetch_date, platform, 0, n, 0, 0 FROM clean
               UNION ALL SELECT fetch_date, platform, 0, 0, n, 0 FROM duplicates

@@ -325,6 +325,6 @@ def test_a_dead_endpoint_stops_the_platform_in_one_line(tmp_path):
     assert report.unreachable and not report.accounts_failed and not report.files
     assert sorted(report.accounts_pending) == sorted(a.account_id for a in accounts)
     summary = report.summary()
-    assert summary.count("\n") == 0 and f"http://127.0.0.1:{port} cannot be reached (ConnectError on each of 4 attempts)" \
-        in summary and "GSM_X_BASE_URL" in summary and "40 accounts not pulled" in summary
+    assert summary.count("\n") == 0 and "GSM_X_BASE_URL" in summary and "40 accounts not pulled" in summary
+    assert f"http://127.0.0.1:{port} cannot be reached (ConnectError on each of 4 attempts)" in summary
     assert not any("failed" in m for m in messages) and len(sleeps) <= 4 * 3
