@@ -67,7 +67,7 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
 
 def landing_notes(context, landed: Landing) -> dict:
     """What a landing refused or repaired: logged, and kept in the metadata, where `gsm`
-    finds it to say it on the terminal (cli._landing_notes)."""
+    finds it to say it on the terminal (runs.landing_notes)."""
     notes = {}
     for path, reason in landed.refused:
         context.log.warning(f"refused input file {path}: {reason}")

@@ -1,5 +1,5 @@
 """What `gsm` says on the terminal while a run's output (Dagster's, dbt's) goes to the log
-file: `say` writes to the terminal's stderr that cli._output_to keeps aside, else to stderr
+file: `say` writes to the terminal's stderr that runs.output_to keeps aside, else to stderr
 (never stdout: `gsm rankings --format json | jq` never gets a waiting message in its JSON)."""
 
 from __future__ import annotations

@@ -1,0 +1,140 @@
+"""Launching a job in process for `gsm` (materialize, update, backfill): the runs a dead
+process left are recovered first and a live run that holds the warehouse is waited for
+(gsm_platform/recovery.py), the run is watched for Ctrl-C, SIGTERM and pool waits
+(run_watch.py), Dagster's and dbt's output goes to a log file while `gsm` keeps the terminal,
+and a failed run is summarized: which step, why in words a person can act on (a full disk, out
+of memory), where the log is. Also what the landing and the api pull said, for the terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from gsm_platform.registry import RegistryError
+
+
+def landing_notes(result) -> list[str]:
+    """What the landing refused (symbolic links out of the input...) or repaired (files an
+    earlier, interrupted landing left), from the landing asset's metadata."""
+    lines = []
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path != ["landing"]:
+            continue
+        refused = mat.metadata["refused"].value if "refused" in mat.metadata else []
+        for item in refused:
+            lines.append(f"      refused input file {item['path']}: {item['reason']}")
+        if "reindexed" in mat.metadata:
+            lines.append(f"      indexed again {len(mat.metadata['reindexed'].value)} landed file(s) an interrupted "
+                         "landing left without all their envelopes")
+        if "removed_unfinished_copies" in mat.metadata:
+            lines.append(f"      removed {mat.metadata['removed_unfinished_copies'].value} unfinished cop(ies) an "
+                         "interrupted landing left under landing/")
+    return lines
+
+
+def pull_reports(result) -> list[str]:
+    """The api pull's per-platform reports and warnings, from the raw pulls' metadata."""
+    reports = []
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path[0] == "raw" and "pull_report" in mat.metadata:
+            reports.append(mat.metadata["pull_report"].value)
+    for event in result.all_events:  # a failed pull (rejected token) carries them in its failure
+        failure = event.step_failure_data if event.is_step_failure else None
+        if failure is not None and failure.user_failure_data is not None:
+            meta = failure.user_failure_data.metadata or {}
+            reports += [v.value for k, v in sorted(meta.items()) if k.endswith("_pull_report")]
+    return ["  " + line for report in reports for line in str(report).splitlines()]
+
+
+@contextlib.contextmanager
+def output_to(log_file: Path):
+    """Sends what Dagster and dbt write to stdout/stderr (at the file-descriptor level, so the
+    dbt subprocess too) into a log file, keeping the terminal for gsm's own summary. The full
+    event log stays in the Dagster instance."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    from gsm_platform import terminal
+
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        terminal.use(saved[1])  # waiting and recovery messages still reach the person (stderr)
+        try:
+            yield
+        finally:
+            terminal.use(None)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+class RunFailed(RegistryError):
+    """A Dagster run of `gsm materialize`/`gsm backfill` did not succeed."""
+
+    result = None  # the ExecuteInProcessResult of the failed run
+
+
+# tags added to every run a command launches (`gsm backfill`: gsm/backfill=<edition>)
+RUN_TAGS: dict[str, str] = {}
+
+
+def execute(job_def, log_file: Path, **kwargs):
+    """Runs a job in process into the GSM_HOME instance. First recovers the runs a dead
+    process left (gsm_platform/recovery.py) and waits, bounded and saying so, while a live run
+    holds the warehouse; the run is watched for Ctrl-C / SIGTERM and for a step blocked on the
+    pool (gsm_platform/run_watch.py). On failure, says which step failed, why in words a
+    person can act on (a full disk, out of memory), and where the log is, instead of a wall of
+    Dagster events."""
+    import dagster as dg
+    from dagster._core.utils import make_new_run_id
+
+    from gsm_platform import recovery, terminal
+    from gsm_platform.run_watch import RunWatch
+
+    instance = kwargs["instance"]
+    recovery.recover_dead_runs(instance, terminal.say)
+    recovery.wait_for_pool(instance, terminal.say)
+    kwargs["tags"] = {**RUN_TAGS, **recovery.process_tags(), **(kwargs.get("tags") or {})}
+    run_id = make_new_run_id()
+    with output_to(log_file), RunWatch(instance, run_id, terminal.say):
+        result = job_def.execute_in_process(raise_on_error=False, run_id=run_id, **kwargs)
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "ASSET_CHECK_EVALUATION"
+                  and not e.event_specific_data.passed and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR]
+        lines = []
+        for e in failed:
+            if e.is_step_failure:
+                err = e.step_failure_data.error
+                lines.append(f"  step {e.step_key} failed: {step_error(err)}")
+            else:
+                data = e.event_specific_data
+                lines.append(f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}")
+        exc = RunFailed(f"Dagster run {result.run_id} of job {job_def.name} failed:\n" + "\n".join(lines)
+                        + f"\nfull log: {log_file}; events in the Dagster UI (make ui)")
+        exc.result = result
+        raise exc
+    return result
+
+
+def step_error(err) -> str:
+    """The last line of a step's error, or what to do about it when it is a full disk or DuckDB
+    out of memory (the error and its causes are searched: Dagster wraps the original)."""
+    from gsm_platform.failures import advice
+
+    if err is None:
+        return "see log"
+    texts, cause = [], err
+    while cause is not None:
+        texts.append(f"{cause.cls_name}: {cause.message}")
+        cause = cause.cause or getattr(cause, "context", None)
+    last = err.message.strip().splitlines()[-1]
+    return advice("\n".join(texts)) or last.removeprefix("dagster._core.definitions.events.Failure: ")
