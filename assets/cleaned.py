@@ -8,7 +8,8 @@ from assets.registry import REGISTRY_KEY
 from gsm_platform import accounting
 from gsm_platform.accounting import scope_of_months
 from gsm_platform.parsing import clean_months
-from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
+from gsm_platform.resources import Warehouse
+from gsm_platform.warehouse import WAREHOUSE_POOL
 
 POSTS_KEY = dg.AssetKey(["clean", "post_snapshots"])
 FOLLOWERS_KEY = dg.AssetKey(["clean", "follower_snapshots"])

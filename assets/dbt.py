@@ -1,24 +1,24 @@
 """The dbt award-metric models (dbt-duckdb) as Dagster assets, built per edition.
 
 The dbt project is loaded by a cached factory at definitions time, never at import, and its
-manifest is prepared there (`dbt parse`) when missing. One translator holds every naming
-decision: asset keys are [layer, model], groups are the layers."""
+manifest is prepared there (`dbt parse`) when missing (gsm_platform/resources.py, beside the
+`dbt` resource). One translator holds every naming decision: asset keys are [layer, model],
+groups are the layers."""
 
 import os
-import sys
 import time
 from functools import cache
-from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from assets.partitions import editions
 from gsm_platform import faults
-from gsm_platform.paths import DBT_PROJECT_DIR, gsm_home, warehouse_path
+from gsm_platform.paths import warehouse_path
+from gsm_platform.resources import dbt_project, dbt_target_dir
 from gsm_platform.warehouse import WAREHOUSE_POOL, connect, wait_seconds
-from gsm_platform.warehouse_lock import gate
+from gsm_platform.warehouse.gate import gate
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -38,48 +38,6 @@ class GsmDbtTranslator(DagsterDbtTranslator):
         if dbt_parent_resource_props.get("resource_type") == "source":
             return dg.AllPartitionMapping()
         return None
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the venv's), whether or not it is on PATH."""
-    return str(Path(sys.executable).parent / "dbt")
-
-
-def dbt_target_dir() -> Path:
-    """dbt's artifacts of this GSM_HOME's last build (manifest, run_results.json, logs, the
-    partial-parse state), kept between runs."""
-    return gsm_home() / "dbt" / "target"
-
-
-def dbt_env() -> None:
-    """What dbt reads from the environment: the warehouse path (its profile), and which tests
-    a partial selection runs. A backfill may build the models in several runs (those reading
-    only the registry first); dbt's default "eager" selection would also run a test of a
-    selected model against a model not built yet. "buildable": a test runs when each of its
-    parents is selected or upstream of the selection (dagster-dbt reads this variable)."""
-    os.environ["GSM_WAREHOUSE"] = str(warehouse_path())
-    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
-
-
-def _manifest_is_stale(project: DbtProject) -> bool:
-    """The manifest must describe the project as it is on disk: a model or test added since
-    the last parse would otherwise reach Dagster as an event it has no asset or check for."""
-    if not project.manifest_path.exists():
-        return True
-    parsed_at = project.manifest_path.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "tests", "seeds"):
-        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return any(p.stat().st_mtime > parsed_at for p in sources if p.exists())
-
-
-@cache
-def dbt_project() -> DbtProject:
-    dbt_env()
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    if _manifest_is_stale(project):
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet"], target_path=project.target_path).wait()
-    return project
 
 
 @cache
@@ -128,6 +86,3 @@ def build_waiting_for_the_warehouse(context: dg.AssetExecutionContext, dbt: DbtC
             # a process outside the gate (a person's duckdb shell) took the file in between
             context.log.warning("dbt could not open the warehouse (another process took it): starting dbt again")
 
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

@@ -8,7 +8,8 @@ from assets.partitions import editions
 from gsm_platform import faults
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import nominees_markdown, ranking_rows, to_csv, to_json
-from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
+from gsm_platform.resources import Warehouse
+from gsm_platform.warehouse import WAREHOUSE_POOL
 
 RANKINGS_KEY = dg.AssetKey("rankings")
 UPSTREAM = [dg.AssetKey(["marts", "rankings"]), dg.AssetKey(["marts", "score_components"])]

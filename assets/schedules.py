@@ -38,7 +38,7 @@ from assets.partitions import FETCH_MONTHS, editions as edition_partitions, fetc
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
-from gsm_platform.config import GsmInputs
+from gsm_platform.resources import GsmInputs
 from gsm_platform.methodology import load_methodology
 from gsm_platform.registry import Edition, RegistryError, load_editions
 

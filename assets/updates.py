@@ -22,7 +22,8 @@ from assets.cleaned import CLEAN_KEYS
 from assets.jobs import AWARD_SELECTION, award_job
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.edition_impact import EditionImpact, impact_of_months
-from gsm_platform.warehouse import Warehouse, WarehouseBusy
+from gsm_platform.resources import Warehouse
+from gsm_platform.warehouse import WarehouseBusy
 
 EDITIONS_PARTITIONS = "edition"
 SENSOR_NAME = "built_edition_updates"

@@ -16,7 +16,8 @@ from checks.catalog import EDITION, FETCH_DAYS, QUALITY_CHECKS, QualityCheck
 from checks.outcome import CheckOutcome, markdown_table
 from gsm_platform.accounting import scope_of_days
 from gsm_platform.parsing import month_ranges
-from gsm_platform.warehouse import WAREHOUSE_POOL, Warehouse
+from gsm_platform.resources import Warehouse
+from gsm_platform.warehouse import WAREHOUSE_POOL
 
 
 def _fetch_days(context: dg.AssetCheckExecutionContext) -> list[tuple[dt.date, dt.date]] | None:

@@ -209,7 +209,7 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
     from gsm_platform import cli
     from gsm_platform.accounting import counts
     from gsm_platform.rankings import ranking_rows
-    from gsm_platform.config import save_inputs
+    from gsm_platform.resources import save_inputs
     from gsm_platform.registry import load_editions
     from gsm_platform.warehouse import connect, memory_limit
 

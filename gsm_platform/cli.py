@@ -67,7 +67,7 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
 
     from assets.jobs import AWARD_JOB, INGEST_JOB
     from assets.partitions import month_runs
-    from gsm_platform.config import save_inputs
+    from gsm_platform.resources import save_inputs
     from gsm_platform.definitions import build_definitions
 
     home = _prepare_environment()
@@ -128,7 +128,7 @@ def run_update(quiet: bool = False) -> dict:
 
     from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
     from assets.updates import built_edition_impacts
-    from gsm_platform.config import GsmInputs
+    from gsm_platform.resources import GsmInputs
     from gsm_platform.definitions import build_definitions
     from gsm_platform.warehouse import session
 
@@ -179,7 +179,7 @@ def run_update(quiet: bool = False) -> dict:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from gsm_platform.config import GsmInputs, save_inputs
+    from gsm_platform.resources import GsmInputs, save_inputs
 
     if args.input:  # recorded envelopes: the files source, from now on (as `materialize --source files`)
         save_inputs(GsmInputs().resolved() | {"source": "files", "input_dir": str(Path(args.input).resolve())})
@@ -335,7 +335,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from assets.schedules import BACKFILL_TAG
-    from gsm_platform.config import GsmInputs
+    from gsm_platform.resources import GsmInputs
 
     saved = GsmInputs().resolved()
     source = args.source or saved["source"]

@@ -5,9 +5,8 @@ import dagster as dg
 
 from assets import cleaned, jobs, rankings, raw, registry, schedules, updates
 from checks import ALL_CHECKS
-from assets.dbt import build_dbt_assets, dbt_resource
-from gsm_platform.config import GsmInputs
-from gsm_platform.warehouse import Warehouse
+from assets.dbt import build_dbt_assets
+from gsm_platform.resources import GsmInputs, Warehouse, dbt_resource
 
 
 def build_definitions() -> dg.Definitions:

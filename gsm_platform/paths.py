@@ -49,3 +49,8 @@ def run_config_path(home: Path | None = None) -> Path:
     """The inputs of the last `gsm materialize` (registry, editions, source), so that runs
     started from the UI use the same files."""
     return (home or gsm_home()) / "config.json"
+
+
+def demo_input_dir(home: Path | None = None) -> Path:
+    """Where the `demo` source writes its generated envelopes before they are landed."""
+    return (home or gsm_home()) / "sources" / "demo" / "input"

@@ -123,7 +123,7 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
     from tests.e2e import home_variables_restored, use_home
 
     from gsm_platform.cli import main, run_update
-    from gsm_platform.config import GsmInputs, save_inputs
+    from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.warehouse import connect
 
     inp = tmp_path / "input"

@@ -25,7 +25,7 @@ def defs():
 
 def _evaluate(defs, instance, monkeypatch, today: dt.date, cursor: str | None = None):
     monkeypatch.setattr(schedules, "_today", lambda: today)
-    from gsm_platform.config import GsmInputs
+    from gsm_platform.resources import GsmInputs
 
     context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
                                       resources={"inputs": GsmInputs()})
@@ -115,7 +115,7 @@ def test_fetch_days_stop_at_today():
 def test_the_sensor_daemon_accepts_the_backfill_request(defs, gsm_home, monkeypatch):
     """The daemon evaluates a sensor through evaluate_tick, which refuses a backfill request of
     assets outside the sensor's asset selection (found when the daemon first ran the sensor)."""
-    from gsm_platform.config import GsmInputs
+    from gsm_platform.resources import GsmInputs
 
     monkeypatch.setattr(schedules, "_today", lambda: dt.date(2020, 10, 9))
     sensor = defs.get_sensor_def(schedules.SENSOR_NAME)

@@ -45,7 +45,7 @@ def _award_runs(home: Path) -> int:
 
 def _update_with(home: Path, new_input: Path) -> dict:
     from gsm_platform.cli import run_update
-    from gsm_platform.config import GsmInputs, save_inputs
+    from gsm_platform.resources import GsmInputs, save_inputs
 
     save_inputs(GsmInputs().resolved() | {"input_dir": str(new_input)})
     return run_update(quiet=True)
@@ -136,7 +136,7 @@ def test_nothing_new_changes_nothing(home):
 
 def test_a_changed_registry_file_rebuilds_the_edition(home, tmp_path):
     from gsm_platform.cli import run_update
-    from gsm_platform.config import GsmInputs, save_inputs
+    from gsm_platform.resources import GsmInputs, save_inputs
 
     inputs = GsmInputs().resolved()
     registry = tmp_path / "registry.yaml"
@@ -158,9 +158,9 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     from assets.partitions import month_key
     from assets.updates import SENSOR_NAME
     from gsm_platform.cli import _execute
-    from gsm_platform.config import GsmInputs, save_inputs
+    from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.definitions import build_definitions
-    from gsm_platform.warehouse import Warehouse
+    from gsm_platform.resources import Warehouse
 
     [(last,)] = _query(home, "SELECT max(fetch_date) FROM raw.envelopes")
     fetched = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(9, 30), dt.timezone(dt.timedelta(hours=7)))
@@ -195,7 +195,7 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
 
     from assets.updates import SENSOR_NAME
     from gsm_platform.definitions import build_definitions
-    from gsm_platform.warehouse import Warehouse
+    from gsm_platform.resources import Warehouse
 
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
@@ -216,7 +216,7 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
 
 def test_gsm_update_input_switches_the_home_to_those_files(home, tmp_path, capsys):
     from gsm_platform.cli import main
-    from gsm_platform.config import GsmInputs
+    from gsm_platform.resources import GsmInputs
 
     (tmp_path / "new").mkdir()
     assert main(["update", "--input", str(tmp_path / "new")]) == 0

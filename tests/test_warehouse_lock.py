@@ -1,4 +1,4 @@
-"""The warehouse gate (gsm_platform/warehouse_lock.py): readers share it, writers hold it alone."""
+"""The warehouse gate (gsm_platform/warehouse/gate.py): readers share it, writers hold it alone."""
 
 import pytest
 
@@ -9,7 +9,7 @@ def test_the_warehouse_gate_lets_readers_share_and_makes_a_writer_wait(tmp_path,
     import time
 
     from gsm_platform import terminal
-    from gsm_platform.warehouse_lock import WarehouseBusy, gate
+    from gsm_platform.warehouse.gate import WarehouseBusy, gate
 
     said: list[str] = []
     monkeypatch.setattr(terminal, "say", said.append)

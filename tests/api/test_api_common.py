@@ -229,7 +229,7 @@ def test_wrong_platform_account_and_bad_window_are_rejected(tmp_path):
 
 
 def test_dagster_resource_calls_pull_platform(fake_api, tmp_path, monkeypatch):
-    from gsm_platform.sources.api.resources import ApiSource
+    from gsm_platform.resources import ApiSource
 
     fake = fake_api("facebook")
     accounts = fill(fake, 1)

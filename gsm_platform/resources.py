@@ -1,0 +1,186 @@
+"""The Dagster resources, in one place: what a run reads (`inputs`), the warehouse (`warehouse`),
+dbt (`dbt`) and the live API pulls (`ApiSource`).
+
+They live in the library, not under assets/, because both assets/ and checks/ (whose Dagster
+checks take the `warehouse` resource) use them, and the command line reads the saved inputs:
+under assets/ they would make checks/ import assets/. Connections, the gate and the tables
+are gsm_platform/warehouse/; the API clients gsm_platform/sources/api/.
+
+`gsm materialize` records its inputs in GSM_HOME/config.json so that runs started later
+from the Dagster UI (schedules, backfills, re-materializations) use the same inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, DbtProject
+
+from gsm_platform.paths import DBT_PROJECT_DIR, demo_input_dir, gsm_home, run_config_path, warehouse_path
+from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, Account
+from gsm_platform.sources.api.pull import PullReport, pull_platform
+from gsm_platform.warehouse import session
+
+SOURCES = ("demo", "files", "api")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+class GsmInputs(dg.ConfigurableResource):
+    """Empty fields fall back to GSM_HOME/config.json, then to the shipped defaults."""
+
+    registry_path: str = ""
+    editions_path: str = ""
+    source: str = ""
+    input_dir: str = ""
+
+    def _saved(self) -> dict:
+        path = run_config_path()
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def resolved(self) -> dict[str, str]:
+        saved = self._saved()
+        source = self.source or saved.get("source") or "demo"
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)} (got {source!r})")
+        return {
+            "registry_path": self.registry_path or saved.get("registry_path") or str(DEFAULT_REGISTRY),
+            "editions_path": self.editions_path or saved.get("editions_path") or str(DEFAULT_EDITIONS),
+            "source": source,
+            "input_dir": self.input_dir or saved.get("input_dir") or str(demo_input_dir()),
+            # the edition the `api` source pulls the window of (empty: the latest edition)
+            "edition": saved.get("edition") or "",
+        }
+
+
+def save_inputs(values: dict[str, str]) -> None:
+    path = run_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+
+
+# --------------------------------------------------------------------------- warehouse
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB file of this GSM_HOME (empty path = GSM_HOME/warehouse.duckdb)."""
+
+    path: str = ""
+
+    def resolved_path(self) -> Path:
+        return Path(self.path) if self.path else warehouse_path()
+
+    @contextmanager
+    def connect(self, read_only: bool = False, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        with session(self.resolved_path(), read_only=read_only, wait=wait) as conn:
+            yield conn
+
+
+# --------------------------------------------------------------------------- live APIs
+
+
+class ApiSource(dg.ConfigurableResource):
+    """Pulls a platform's public API into envelope files (gsm_platform.sources.api). Credentials
+    are not fields: they come from the environment only (see PLATFORM_ENV), so they never reach
+    run config, the UI or the event log."""
+
+    concurrency: int = 4
+    timeout_seconds: float = 30
+    max_retries: int = 5
+
+    @classmethod
+    def from_env(cls) -> "ApiSource":
+        """The tuning `gsm materialize` uses: GSM_API_CONCURRENCY (accounts pulled at once per
+        platform), GSM_API_TIMEOUT_SECONDS, GSM_API_MAX_RETRIES; unset means the defaults."""
+        fields = {"concurrency": ("GSM_API_CONCURRENCY", int), "timeout_seconds": ("GSM_API_TIMEOUT_SECONDS", float),
+                  "max_retries": ("GSM_API_MAX_RETRIES", int)}
+        values = {}
+        for name, (variable, kind) in fields.items():
+            text = (os.environ.get(variable) or "").strip()
+            if text:
+                try:
+                    values[name] = kind(text)
+                except ValueError:
+                    raise ValueError(f"{variable} must be a number (got {text!r})") from None
+        return cls(**values)
+
+    def pull(
+        self,
+        platform: str,
+        accounts: list[Account],
+        start: dt.date,
+        end: dt.date,
+        out_dir: Path,
+        progress: Callable[[str], None] | None = None,
+    ) -> PullReport:
+        return pull_platform(
+            platform,
+            accounts,
+            start,
+            end,
+            Path(out_dir),
+            concurrency=self.concurrency,
+            progress=progress,
+            timeout_seconds=self.timeout_seconds,
+            max_retries=self.max_retries,
+        )
+
+
+# --------------------------------------------------------------------------- dbt
+# The dbt project is loaded by a cached factory at definitions time, never at import, and its
+# manifest is prepared there (`dbt parse`) when missing or older than the project's files.
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv's), whether or not it is on PATH."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_target_dir() -> Path:
+    """dbt's artifacts of this GSM_HOME's last build (manifest, run_results.json, logs, the
+    partial-parse state), kept between runs."""
+    return gsm_home() / "dbt" / "target"
+
+
+def dbt_env() -> None:
+    """What dbt reads from the environment: the warehouse path (its profile), and which tests
+    a partial selection runs. A backfill may build the models in several runs (those reading
+    only the registry first); dbt's default "eager" selection would also run a test of a
+    selected model against a model not built yet. "buildable": a test runs when each of its
+    parents is selected or upstream of the selection (dagster-dbt reads this variable)."""
+    os.environ["GSM_WAREHOUSE"] = str(warehouse_path())
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """The manifest must describe the project as it is on disk: a model or test added since
+    the last parse would otherwise reach Dagster as an event it has no asset or check for."""
+    if not project.manifest_path.exists():
+        return True
+    parsed_at = project.manifest_path.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "seeds"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > parsed_at for p in sources if p.exists())
+
+
+@cache
+def dbt_project() -> DbtProject:
+    dbt_env()
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    if _manifest_is_stale(project):
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return project
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())
