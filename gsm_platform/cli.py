@@ -120,14 +120,14 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
 def run_update(quiet: bool = False) -> dict:
     """One more batch of pulls (a day, usually), through Dagster: land what the input holds,
     clean the fetch months of the envelopes no cleaning has read yet (for the api source: pull
-    today), then rebuild only the built editions those months can change (assets/updates.py).
+    today), then rebuild only the built editions those months can change (assets/edition_impact.py).
     Returns what was done, with each phase's seconds."""
     import time
 
     import dagster as dg
 
     from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
-    from assets.updates import built_edition_impacts
+    from assets.edition_impact import built_edition_impacts
     from gsm_platform.resources import GsmInputs
     from gsm_platform.definitions import build_definitions
     from gsm_platform.warehouse import session
@@ -334,7 +334,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
-    from assets.schedules import BACKFILL_TAG
+    from assets.backfill import BACKFILL_TAG
     from gsm_platform.resources import GsmInputs
 
     saved = GsmInputs().resolved()

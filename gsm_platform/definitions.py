@@ -1,9 +1,9 @@
 """The Dagster entry point that workspace.yaml loads. No logic here: it gathers the assets,
-checks, jobs, schedules and resources."""
+checks, jobs, sensors and resources."""
 
 import dagster as dg
 
-from assets import cleaned, jobs, rankings, raw, registry, schedules, updates
+from assets import cleaned, jobs, rankings, raw, registry, sensors
 from checks import ALL_CHECKS
 from assets.dbt import build_dbt_assets
 from gsm_platform.resources import GsmInputs, Warehouse, dbt_resource
@@ -14,7 +14,7 @@ def build_definitions() -> dg.Definitions:
         assets=[registry.registry, raw.landing, raw.raw_pulls, cleaned.cleaned, build_dbt_assets(), rankings.rankings],
         asset_checks=ALL_CHECKS,
         jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job],
-        sensors=[*schedules.SENSORS, updates.built_edition_updates],
+        sensors=sensors.SENSORS,
         resources={"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()},
     )
 

@@ -21,7 +21,7 @@ All four zero: the edition's selected snapshots and audiences are those a rebuil
 so its metrics and rankings stand. A month reaching the cutoff is always a change (every
 snapshot in it can be selected). The test builds both answers and compares them with a real
 rebuild (tests/test_edition_impact.py). Deciding which months to ask about (those cleaned since
-the edition's last build) is the Dagster side's job: assets/updates.py.
+the edition's last build) is the Dagster side's job: assets/edition_impact.py.
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     and requests the award run of each edition that changed, once."""
     from assets.jobs import CLEAN_JOB, INGEST_JOB
     from assets.partitions import month_key
-    from assets.updates import SENSOR_NAME
+    from assets.sensors import EDITION_UPDATES_SENSOR as SENSOR_NAME
     from gsm_platform.cli import _execute
     from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.definitions import build_definitions
@@ -193,7 +193,7 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
     import subprocess
     import sys
 
-    from assets.updates import SENSOR_NAME
+    from assets.sensors import EDITION_UPDATES_SENSOR as SENSOR_NAME
     from gsm_platform.definitions import build_definitions
     from gsm_platform.resources import Warehouse
 

@@ -1,5 +1,7 @@
 """The yearly edition backfill: once an edition's window and settle days have passed, every
-asset the edition needs is materialized as one Dagster asset backfill.
+asset the edition needs is materialized as one Dagster asset backfill. This module says when
+an edition is due and what its backfill holds; the sensor that asks for it is
+`yearly_edition_backfill` in assets/sensors.py.
 
 Dagster schedules can only launch job runs, and the edition needs runs in order (landing,
 then the fetch days, then the per-edition dbt build), so the yearly trigger is a sensor
@@ -28,31 +30,21 @@ gsm/backfill=<edition>. `gsm backfill --edition ID` runs the same selection in p
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 
 from assets.cleaned import CLEAN_KEYS
-from assets.partitions import FETCH_MONTHS, editions as edition_partitions, fetch_months, month_key
+from assets.partitions import editions as edition_partitions, fetch_months, month_key
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
-from gsm_platform.resources import GsmInputs
-from gsm_platform.methodology import load_methodology
-from gsm_platform.registry import Edition, RegistryError, load_editions
+from gsm_platform.registry import Edition
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 BACKFILL_TAG = "gsm/backfill"
-SENSOR_NAME = "yearly_edition_backfill"
 # fetch days before the window that an edition reads: the profiles and posts pulled just
 # before the start (follower counts at the start, posts published just before it)
 LEAD_DAYS = 31
-
-
-def _today() -> dt.date:
-    """Today in WIB (a function, so that tests can move the clock)."""
-    return dt.datetime.now(WIB).date()
 
 
 def settle_date(edition: Edition, settle_days: int) -> dt.date:
@@ -95,58 +87,3 @@ def edition_asset_subset(asset_graph, edition_id: str, month_keys: list[str]) ->
         if node.partitions_def is not None and node.partitions_def == edition_partitions:
             by_key[key] = edition_partitions.empty_subset().with_partition_keys([edition_id])
     return AssetGraphSubset(partitions_subsets_by_asset_key=by_key, non_partitioned_asset_keys=unpartitioned)
-
-
-@dg.sensor(
-    name=SENSOR_NAME,
-    minimum_interval_seconds=6 * 3600,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    # a sensor may only request backfills of assets inside its selection (checked by the daemon)
-    asset_selection=dg.AssetSelection.all(),
-    description="Yearly: the day after an edition's end + settle_days, backfills everything the edition "
-                "needs (one asset backfill, a bounded number of runs).",
-)
-def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInputs) -> dg.SensorResult | dg.SkipReason:
-    cfg = inputs.resolved()
-    try:
-        eds = load_editions(cfg["editions_path"])
-    except RegistryError as exc:
-        return dg.SkipReason(f"editions file unreadable: {exc}")
-    methodology = load_methodology()
-    today = _today()
-    requested = set(json.loads(context.cursor)) if context.cursor else set()
-    materialized = context.instance.get_materialized_partitions(RANKINGS_KEY)
-    asset_graph = context.repository_def.asset_graph
-    run_requests, new_partitions, waiting = [], [], []
-    for edition in eds.editions:
-        settle_days = methodology.get(edition.methodology).settle_days
-        due = due_date(edition, settle_days)
-        if today < due:
-            waiting.append(f"{edition.id} on {due}")
-            continue
-        if edition.id in requested or edition.id in materialized:
-            continue
-        first, last = edition_fetch_days(edition, settle_days, today)
-        months = months_between(context.instance.get_dynamic_partitions(FETCH_MONTHS), first, last)
-        if not months:  # nothing landed for it yet: land first, ask again at a later tick
-            run_requests.append(dg.RunRequest(asset_selection=[*REGISTRY_KEYS.values(), LANDING_KEY],
-                                              run_key=f"landing-for-{edition.id}@{today}",
-                                              tags=backfill_tags(edition.id)))
-            context.log.info(f"edition {edition.id}: no fetch month of {first} .. {last} landed yet; landing first")
-            continue
-        if not context.instance.has_dynamic_partition(edition_partitions.name, edition.id):
-            new_partitions.append(edition.id)
-        subset = edition_asset_subset(asset_graph, edition.id, months)
-        run_requests.append(dg.RunRequest.for_asset_graph_subset(subset, tags=backfill_tags(edition.id)))
-        requested.add(edition.id)
-        context.log.info(f"edition {edition.id}: backfill of fetch days {first} .. {last} and the edition's metrics")
-    if not run_requests:
-        return dg.SkipReason("no edition due" + (f" (next: {', '.join(waiting)})" if waiting else ""))
-    return dg.SensorResult(
-        run_requests=run_requests,
-        cursor=json.dumps(sorted(requested)),
-        dynamic_partitions_requests=[edition_partitions.build_add_request(new_partitions)] if new_partitions else None,
-    )
-
-
-SENSORS = [yearly_edition_backfill]

@@ -7,7 +7,8 @@ methodology promises that later pulls never change a closed edition otherwise. S
 edition with a rankings build, this module asks gsm_platform.edition_impact about the fetch
 months cleaned since that build (from the instance's materialization records, not from the
 clock) and records the answer as an observation of the edition's `rankings` partition, shown in
-the asset's timeline in the UI. `gsm update` rebuilds the editions whose answer is "changed".
+the asset's timeline in the UI. `gsm update` and the `built_edition_updates` sensor
+(assets/sensors.py) rebuild the editions whose answer is "changed".
 """
 
 from __future__ import annotations
@@ -19,14 +20,10 @@ import dagster as dg
 import duckdb
 
 from assets.cleaned import CLEAN_KEYS
-from assets.jobs import AWARD_SELECTION, award_job
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.edition_impact import EditionImpact, impact_of_months
-from gsm_platform.resources import Warehouse
-from gsm_platform.warehouse import WarehouseBusy
 
 EDITIONS_PARTITIONS = "edition"
-SENSOR_NAME = "built_edition_updates"
 INPUT_FILES = ("registry", "editions", "methodology")  # registry.files kinds, hashed in the rankings' metadata
 
 
@@ -90,34 +87,8 @@ def built_edition_impacts(instance: dg.DagsterInstance, conn: duckdb.DuckDBPyCon
     return impacts
 
 
-def _last_clean(instance: dg.DagsterInstance) -> int:
+def latest_clean(instance: dg.DagsterInstance) -> int:
     """Storage id of the latest materialization of a cleaned table (0: none)."""
     ids = [records[0].storage_id for key in CLEAN_KEYS
            if (records := instance.fetch_materializations(key, limit=1).records)]
     return max(ids, default=0)
-
-
-@dg.sensor(
-    name=SENSOR_NAME,
-    job=award_job,
-    minimum_interval_seconds=300,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="After fetch months are cleaned: rebuilds each built edition they can change, and records on "
-                "the edition's rankings why the others stand.",
-)
-def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dg.SensorResult | dg.SkipReason:
-    last_clean = _last_clean(context.instance)
-    if last_clean <= int(context.cursor or 0):
-        return dg.SkipReason("no fetch month cleaned since the last look")
-    award_keys = AWARD_SELECTION.resolve(context.repository_def.asset_graph)
-    try:
-        with warehouse.connect(read_only=True, wait=0) as conn:  # a sensor never waits: the next tick looks again
-            impacts = built_edition_impacts(context.instance, conn, award_keys)
-    except WarehouseBusy as exc:
-        return dg.SkipReason(f"{exc}; looking again at the next tick")
-    requests = [dg.RunRequest(partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}",
-                              tags={"gsm/update": i.reason[:200]})
-                for i in impacts if i.changed]
-    for impact in impacts:
-        context.log.info(f"edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
-    return dg.SensorResult(run_requests=requests, cursor=str(last_clean))

@@ -8,7 +8,7 @@ import json
 import dagster as dg
 import pytest
 
-from assets import schedules
+from assets import backfill, sensors
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.cleaned import POSTS_KEY
@@ -24,12 +24,12 @@ def defs():
 
 
 def _evaluate(defs, instance, monkeypatch, today: dt.date, cursor: str | None = None):
-    monkeypatch.setattr(schedules, "_today", lambda: today)
+    monkeypatch.setattr(sensors, "_today", lambda: today)
     from gsm_platform.resources import GsmInputs
 
     context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
                                       resources={"inputs": GsmInputs()})
-    return schedules.yearly_edition_backfill(context)
+    return sensors.yearly_edition_backfill(context)
 
 
 def _landed_months(instance, first: str, last: str) -> list[str]:
@@ -55,7 +55,7 @@ def test_sensor_requests_one_backfill_per_due_edition(defs, gsm_home, monkeypatc
         assert len(after.run_requests) == 1
         request = after.run_requests[0]
         assert request.requires_backfill_daemon()
-        assert request.tags[schedules.BACKFILL_TAG] == "2020"
+        assert request.tags[backfill.BACKFILL_TAG] == "2020"
         subset = request.asset_graph_subset
         assert {LANDING_KEY} <= set(subset.non_partitioned_asset_keys)
         months = sorted(subset.partitions_subsets_by_asset_key[POSTS_KEY].get_partition_keys())
@@ -75,7 +75,7 @@ def test_sensor_requests_one_backfill_per_due_edition(defs, gsm_home, monkeypatc
         assert isinstance(_evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 8), cursor=after.cursor),
                           dg.SkipReason)
         later = _evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 9), cursor=after.cursor)
-        assert [r.tags[schedules.BACKFILL_TAG] for r in later.run_requests] == ["2025"]
+        assert [r.tags[backfill.BACKFILL_TAG] for r in later.run_requests] == ["2025"]
         assert json.loads(later.cursor) == ["2020", "2025"]
 
 
@@ -108,8 +108,8 @@ def test_fetch_days_stop_at_today():
     from gsm_platform.registry import load_editions, DEFAULT_EDITIONS
 
     edition = load_editions(DEFAULT_EDITIONS).get("2025")
-    assert schedules.edition_fetch_days(edition, 7) == (dt.date(2024, 8, 31), dt.date(2025, 10, 8))
-    assert schedules.edition_fetch_days(edition, 7, today=dt.date(2025, 10, 3))[1] == dt.date(2025, 10, 3)
+    assert backfill.edition_fetch_days(edition, 7) == (dt.date(2024, 8, 31), dt.date(2025, 10, 8))
+    assert backfill.edition_fetch_days(edition, 7, today=dt.date(2025, 10, 3))[1] == dt.date(2025, 10, 3)
 
 
 def test_the_sensor_daemon_accepts_the_backfill_request(defs, gsm_home, monkeypatch):
@@ -117,12 +117,12 @@ def test_the_sensor_daemon_accepts_the_backfill_request(defs, gsm_home, monkeypa
     assets outside the sensor's asset selection (found when the daemon first ran the sensor)."""
     from gsm_platform.resources import GsmInputs
 
-    monkeypatch.setattr(schedules, "_today", lambda: dt.date(2020, 10, 9))
-    sensor = defs.get_sensor_def(schedules.SENSOR_NAME)
+    monkeypatch.setattr(sensors, "_today", lambda: dt.date(2020, 10, 9))
+    sensor = defs.get_sensor_def(sensors.YEARLY_BACKFILL_SENSOR)
     with dg.instance_for_test() as instance:
         _landed_months(instance, "2019-09-01", "2020-10-01")
         context = dg.build_sensor_context(instance=instance, definitions=defs, resources={"inputs": GsmInputs()})
         data = sensor.evaluate_tick(context)
     assert len(data.run_requests) == 1
     assert data.run_requests[0].requires_backfill_daemon()
-    assert data.run_requests[0].tags[schedules.BACKFILL_TAG] == "2020"
+    assert data.run_requests[0].tags[backfill.BACKFILL_TAG] == "2020"

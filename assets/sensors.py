@@ -1,0 +1,118 @@
+"""The sensors, both off by default (turn them on in the UI):
+
+- `yearly_edition_backfill`: the day after an edition's end + settle_days, one asset backfill
+  of everything the edition needs (when it is due and what it holds: assets/backfill.py).
+- `built_edition_updates`: after fetch months are cleaned, rebuilds each built edition they
+  can change and records why the others stand (which ones: assets/edition_impact.py).
+
+Dagster schedules can only launch job runs, and the yearly backfill needs runs in order, so
+both are sensors. A sensor never waits for the warehouse: it skips its tick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import dagster as dg
+
+from assets.backfill import WIB, backfill_tags, due_date, edition_asset_subset, edition_fetch_days, months_between
+from assets.edition_impact import built_edition_impacts, latest_clean
+from assets.jobs import AWARD_SELECTION, award_job
+from assets.partitions import FETCH_MONTHS, editions as edition_partitions
+from assets.rankings import RANKINGS_KEY
+from assets.raw import LANDING_KEY
+from assets.registry import REGISTRY_KEYS
+from gsm_platform.methodology import load_methodology
+from gsm_platform.registry import RegistryError, load_editions
+from gsm_platform.resources import GsmInputs, Warehouse
+from gsm_platform.warehouse import WarehouseBusy
+
+YEARLY_BACKFILL_SENSOR = "yearly_edition_backfill"
+EDITION_UPDATES_SENSOR = "built_edition_updates"
+
+
+def _today() -> dt.date:
+    """Today in WIB (a function, so that tests can move the clock)."""
+    return dt.datetime.now(WIB).date()
+
+
+@dg.sensor(
+    name=YEARLY_BACKFILL_SENSOR,
+    minimum_interval_seconds=6 * 3600,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    # a sensor may only request backfills of assets inside its selection (checked by the daemon)
+    asset_selection=dg.AssetSelection.all(),
+    description="Yearly: the day after an edition's end + settle_days, backfills everything the edition "
+                "needs (one asset backfill, a bounded number of runs).",
+)
+def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInputs) -> dg.SensorResult | dg.SkipReason:
+    cfg = inputs.resolved()
+    try:
+        eds = load_editions(cfg["editions_path"])
+    except RegistryError as exc:
+        return dg.SkipReason(f"editions file unreadable: {exc}")
+    methodology = load_methodology()
+    today = _today()
+    requested = set(json.loads(context.cursor)) if context.cursor else set()
+    materialized = context.instance.get_materialized_partitions(RANKINGS_KEY)
+    asset_graph = context.repository_def.asset_graph
+    run_requests, new_partitions, waiting = [], [], []
+    for edition in eds.editions:
+        settle_days = methodology.get(edition.methodology).settle_days
+        due = due_date(edition, settle_days)
+        if today < due:
+            waiting.append(f"{edition.id} on {due}")
+            continue
+        if edition.id in requested or edition.id in materialized:
+            continue
+        first, last = edition_fetch_days(edition, settle_days, today)
+        months = months_between(context.instance.get_dynamic_partitions(FETCH_MONTHS), first, last)
+        if not months:  # nothing landed for it yet: land first, ask again at a later tick
+            run_requests.append(dg.RunRequest(asset_selection=[*REGISTRY_KEYS.values(), LANDING_KEY],
+                                              run_key=f"landing-for-{edition.id}@{today}",
+                                              tags=backfill_tags(edition.id)))
+            context.log.info(f"edition {edition.id}: no fetch month of {first} .. {last} landed yet; landing first")
+            continue
+        if not context.instance.has_dynamic_partition(edition_partitions.name, edition.id):
+            new_partitions.append(edition.id)
+        subset = edition_asset_subset(asset_graph, edition.id, months)
+        run_requests.append(dg.RunRequest.for_asset_graph_subset(subset, tags=backfill_tags(edition.id)))
+        requested.add(edition.id)
+        context.log.info(f"edition {edition.id}: backfill of fetch days {first} .. {last} and the edition's metrics")
+    if not run_requests:
+        return dg.SkipReason("no edition due" + (f" (next: {', '.join(waiting)})" if waiting else ""))
+    return dg.SensorResult(
+        run_requests=run_requests,
+        cursor=json.dumps(sorted(requested)),
+        dynamic_partitions_requests=[edition_partitions.build_add_request(new_partitions)] if new_partitions else None,
+    )
+
+
+@dg.sensor(
+    name=EDITION_UPDATES_SENSOR,
+    job=award_job,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="After fetch months are cleaned: rebuilds each built edition they can change, and records on "
+                "the edition's rankings why the others stand.",
+)
+def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dg.SensorResult | dg.SkipReason:
+    last_clean = latest_clean(context.instance)
+    if last_clean <= int(context.cursor or 0):
+        return dg.SkipReason("no fetch month cleaned since the last look")
+    award_keys = AWARD_SELECTION.resolve(context.repository_def.asset_graph)
+    try:
+        with warehouse.connect(read_only=True, wait=0) as conn:  # a sensor never waits: the next tick looks again
+            impacts = built_edition_impacts(context.instance, conn, award_keys)
+    except WarehouseBusy as exc:
+        return dg.SkipReason(f"{exc}; looking again at the next tick")
+    requests = [dg.RunRequest(partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}",
+                              tags={"gsm/update": i.reason[:200]})
+                for i in impacts if i.changed]
+    for impact in impacts:
+        context.log.info(f"edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
+    return dg.SensorResult(run_requests=requests, cursor=str(last_clean))
+
+
+SENSORS = [yearly_edition_backfill, built_edition_updates]
