@@ -7,7 +7,7 @@ from assets.raw import RAW_KEYS
 from assets.registry import REGISTRY_KEY
 from gsm_platform import accounting
 from gsm_platform.accounting import scope_of_months
-from gsm_platform.parsing import clean_months
+from gsm_platform.parsing.cleaning import clean_months
 from gsm_platform.resources import Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
 

@@ -10,7 +10,7 @@ from assets.registry import REGISTRY_KEY
 from gsm_platform.paths import demo_input_dir
 from gsm_platform.resources import GsmInputs
 from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
-from gsm_platform.parsing import month_ranges, ranges_condition
+from gsm_platform.parsing.cleaning import month_ranges, ranges_condition
 from gsm_platform.paths import gsm_home, landing_dir
 from gsm_platform.registry import PLATFORMS, load_editions, load_registry
 from gsm_platform.sources.api.http import WIB

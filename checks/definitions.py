@@ -15,7 +15,7 @@ import dagster as dg
 from checks.catalog import EDITION, FETCH_DAYS, QUALITY_CHECKS, QualityCheck
 from checks.outcome import CheckOutcome, markdown_table
 from gsm_platform.accounting import scope_of_days
-from gsm_platform.parsing import month_ranges
+from gsm_platform.parsing.cleaning import month_ranges
 from gsm_platform.resources import Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
 

@@ -81,7 +81,7 @@ def scope_of_days(fetch_days: DayRange | Sequence[DayRange] | None, what: str = 
 
 
 def scope_of_months(months: Iterable[dt.date]) -> Scope:
-    from gsm_platform.parsing import month_ranges
+    from gsm_platform.parsing.cleaning import month_ranges
 
     return scope_of_days(month_ranges(months))
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from gsm_platform import faults
 from gsm_platform.envelopes import ENVELOPE_SUFFIXES, batches, is_envelope_file, prefetched
-from gsm_platform.parsing import wib
+from gsm_platform.parsing.sql import wib
 from gsm_platform.registry import file_sha256
 
 COPY_CHUNK = 1 << 20

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from gsm_platform import landing, parsing, warehouse
+from gsm_platform import landing, warehouse
+from gsm_platform.parsing import cleaning
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.registry import load_editions, load_registry
 from gsm_platform.registry_tables import write_registry_tables
@@ -45,7 +46,7 @@ def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path, mon
     write_registry_tables(conn, load_registry(registry), load_editions(editions), load_methodology(),
                           {"registry": registry, "editions": editions, "methodology": METHODOLOGY_FILE})
     landing.land_directory(conn, input_dir, home, "files")
-    recon = parsing.clean_months(conn, fetch_months(conn) if months is None else months)
+    recon = cleaning.clean_months(conn, fetch_months(conn) if months is None else months)
     return conn, recon
 
 

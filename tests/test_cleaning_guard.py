@@ -9,8 +9,7 @@ import json
 import duckdb
 import pytest
 
-from gsm_platform import parsing
-from gsm_platform.parsing import records
+from gsm_platform.parsing import PARSERS, cleaning, ledgers, posts, records
 from gsm_platform.parsing.guard import CleaningLostRecords
 from tests.support import SAMPLE_ACCOUNTS, build_clean, sample_editions, sample_registry, write_jsonl
 
@@ -82,9 +81,9 @@ def _snapshot(conn) -> list:
 
 def _clean_again_losing(conn, monkeypatch, step: str, sql: str) -> None:
     """Re-clean everything, running `sql` inside the slice's transaction right after `step`
-    (a function of gsm_platform.parsing, or of parsing.records as `records.<name>`)."""
-    module = records if step.startswith("records.") else parsing
-    name = step.removeprefix("records.")
+    (`<module>.<function>` of gsm_platform.parsing)."""
+    module_name, name = step.split(".")
+    module = {"records": records, "posts": posts, "ledgers": ledgers}[module_name]
     original = getattr(module, name)
 
     def losing(c, *args):
@@ -92,7 +91,7 @@ def _clean_again_losing(conn, monkeypatch, step: str, sql: str) -> None:
         c.execute(sql)
 
     monkeypatch.setattr(module, name, losing)
-    parsing.clean_window(conn, dt.date(2018, 1, 1), dt.date(2030, 1, 1))
+    cleaning.clean_window(conn, dt.date(2018, 1, 1), dt.date(2030, 1, 1))
 
 
 @pytest.mark.parametrize("step, sql, lost", [
@@ -100,11 +99,11 @@ def _clean_again_losing(conn, monkeypatch, step: str, sql: str) -> None:
     # with the empty result; only a count from the envelopes' JSON sees the loss
     ("records.parse_platform", "DELETE FROM post_candidates WHERE platform = 'x'",
      "x fetched 2025-03-02: read 6 post records"),
-    ("records.dedupe_posts", "DELETE FROM clean.post_snapshots WHERE platform = 'youtube'", "youtube fetched"),
-    ("_reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NOT NULL", "x fetched 2025-03-02"),
-    ("_reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NULL AND platform IS NULL",
+    ("posts.dedupe_posts", "DELETE FROM clean.post_snapshots WHERE platform = 'youtube'", "youtube fetched"),
+    ("ledgers.reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NOT NULL", "x fetched 2025-03-02"),
+    ("ledgers.reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NULL AND platform IS NULL",
      "(unreadable) fetched None: read 1"),
-    ("_reconcile", "DELETE FROM clean.follower_snapshots WHERE platform = 'tiktok'",
+    ("ledgers.reconcile", "DELETE FROM clean.follower_snapshots WHERE platform = 'tiktok'",
      "profile envelope(s) with neither a follower snapshot nor a quarantine row"),
 ])
 def test_a_slice_that_loses_records_fails_loudly_and_keeps_what_was_there(cleaned, monkeypatch, step, sql, lost):
@@ -121,7 +120,7 @@ def test_records_read_are_counted_from_the_json_not_from_the_result(cleaned):
     from gsm_platform.parsing.guard import posts_read
 
     read = dict(cleaned.execute(
-        f"SELECT coalesce(platform, '(unreadable)'), sum({posts_read(parsing.PARSERS)}) FROM raw.envelopes e GROUP BY 1"
+        f"SELECT coalesce(platform, '(unreadable)'), sum({posts_read(PARSERS)}) FROM raw.envelopes e GROUP BY 1"
     ).fetchall())
-    recon = parsing.reconciliation(cleaned)
+    recon = cleaning.reconciliation(cleaned)
     assert read == {p: c["raw_records"] for p, c in recon.items()}

@@ -12,8 +12,8 @@ import pytest
 
 from assets.partitions import month_runs, register_months
 from checks import cleaned
-from gsm_platform import accounting, parsing
-from gsm_platform.parsing import guard, records
+from gsm_platform import accounting
+from gsm_platform.parsing import cleaning, guard, records
 from tests.support import FIXTURES_SAMPLES, SAMPLE_ACCOUNTS, build_clean, sample_editions, sample_registry, write_jsonl
 
 
@@ -36,9 +36,9 @@ def fb_profile(fetched_at: str, followers: int) -> dict:
 
 def test_months_become_the_fewest_day_ranges():
     d = dt.date
-    assert parsing.month_ranges([d(2025, 4, 1), d(1999, 6, 1), d(2025, 3, 17), d(2025, 3, 1)]) == [
+    assert cleaning.month_ranges([d(2025, 4, 1), d(1999, 6, 1), d(2025, 3, 17), d(2025, 3, 1)]) == [
         (d(1999, 6, 1), d(1999, 7, 1)), (d(2025, 3, 1), d(2025, 5, 1))]
-    assert parsing.month_ranges([d(2024, 12, 1), d(2025, 1, 1)]) == [(d(2024, 12, 1), d(2025, 2, 1))]
+    assert cleaning.month_ranges([d(2024, 12, 1), d(2025, 1, 1)]) == [(d(2024, 12, 1), d(2025, 2, 1))]
     assert accounting.scope_of_months([d(2025, 4, 1), d(1999, 6, 1), d(2025, 3, 1)]).label == (
         "fetch months 1999-06, 2025-03 .. 2025-04 (and envelopes without a readable fetch time)")
 
@@ -94,10 +94,10 @@ def test_a_fetch_month_never_cleaned_fails_the_envelope_check(tmp_path, samples_
     inp = samples_input[0]
     write_jsonl(inp / "old.jsonl", [fb_page("1999-06-01T09:00:00+07:00", "1999", "1999-05-30T01:00:00+0000")])
     conn, _ = build_clean(tmp_path / "home", *samples_input, months=[dt.date(2025, 3, 1)])
-    assert cleaned.envelopes_accounted_for(conn, fetch_days=parsing.month_ranges([dt.date(2025, 3, 1)])).passed
+    assert cleaned.envelopes_accounted_for(conn, fetch_days=cleaning.month_ranges([dt.date(2025, 3, 1)])).passed
     outcome = cleaned.envelopes_accounted_for(conn)
     assert not outcome.passed and "first 1999-06-01 facebook: 1 indexed, 0 parsed, 0 quarantined" in outcome.description
-    parsing.clean_months(conn, [dt.date(1999, 6, 1)])
+    cleaning.clean_months(conn, [dt.date(1999, 6, 1)])
     assert cleaned.envelopes_accounted_for(conn).passed
     assert conn.execute("SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '1999-06-01'"
                         ).fetchone()[0] == 1

@@ -105,9 +105,9 @@ def test_youtube_hidden_subscriber_count_is_quarantined_as_unknown_audience(tmp_
 
 
 def test_a_window_cleaned_in_slices_equals_one_piece(tmp_path, monkeypatch):
-    """clean_window cuts a long window into slices of whole fetch days (parsing.SLICE_BYTES) so
+    """clean_window cuts a long window into slices of whole fetch days (cleaning.SLICE_BYTES) so
     that a 10x edition does not spill without bound; slicing must change nothing."""
-    from gsm_platform import parsing
+    from gsm_platform.parsing import cleaning
 
     inp = tmp_path / "input"
     shutil.copytree(FIXTURES_SAMPLES, inp / "samples")
@@ -121,7 +121,7 @@ def test_a_window_cleaned_in_slices_equals_one_piece(tmp_path, monkeypatch):
         return recon, rows
 
     whole = build("whole")
-    monkeypatch.setattr(parsing, "SLICE_BYTES", 1)  # one slice per fetch day
+    monkeypatch.setattr(cleaning, "SLICE_BYTES", 1)  # one slice per fetch day
     sliced = build("sliced")
     assert sliced == whole
     assert len(whole[1]["clean.reconciliation"]) > 3 and whole[1]["clean.quarantine"]

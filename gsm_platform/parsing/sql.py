@@ -1,6 +1,9 @@
-"""SQL snippets every parser shares: times, counts, and the record kinds of the quarantine."""
+"""SQL snippets every parser shares: times, counts, the record kinds and columns of the
+quarantine, the registry's accounts of a platform and the test that a username is one of them."""
 
 from __future__ import annotations
+
+from types import ModuleType
 
 WIB_OFFSET_US = 7 * 3600 * 1_000_000
 HAS_OFFSET = r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
@@ -12,6 +15,8 @@ WHOLE_NUMBER = r"^\s*-?[0-9]+\s*$"
 # (a profile envelope as a profile record, any other as a post record: its posts cannot be
 # counted), so that each kind of record reconciles on its own.
 POST, PROFILE, ENVELOPE = "post", "profile", "envelope"
+QUARANTINE_COLUMNS = ("source_file, source_line, source_position, platform, kind, account_id, fetch_date, reason, "
+                      "raw, record_kind, post_id")
 POST_RECORD = "(record_kind = 'post' OR record_kind = 'envelope' AND kind IS DISTINCT FROM 'profile')"
 PROFILE_RECORD = "(record_kind = 'profile' OR record_kind = 'envelope' AND kind = 'profile')"
 
@@ -61,3 +66,18 @@ def graph_batch(node_type: str, followers: str) -> str:
     envelope = '{"response": "MAP(VARCHAR, ' + one_line(node_type) + ')"}'
     item = profile_item("n.id", "n.username", followers.replace("NODE.", "n."))
     return f"list_transform(map_values(from_json(text, {sql_text(envelope)}).response), lambda n: {item})"
+
+
+def registry_accounts(platform: str) -> str:
+    """SQL: the platform's registry accounts, one row per id, with the handle as a lower-case key."""
+    return f"""(SELECT account_id, any_value(lower(ltrim(handle, '@'))) AS handle_key FROM registry.accounts
+               WHERE platform = '{platform}' GROUP BY account_id)"""
+
+
+def username_is(parser: ModuleType, name: str, handle_key: str = "handle_key", account_id: str = "account_id") -> str:
+    """SQL: the lower-cased username `name` is this account: its registry handle, or its id where
+    the platform's account id is the username (tiktok). NULL when there is nothing to compare it
+    with (no handle in the registry)."""
+    if getattr(parser, "ACCOUNT_ID_IS_USERNAME", False):
+        return f"({name} = lower({account_id}) OR {name} IS NOT DISTINCT FROM {handle_key})"
+    return f"(CASE WHEN {handle_key} IS NOT NULL THEN {name} = {handle_key} END)"
