@@ -2,7 +2,7 @@
 contract: the UI, alerts and `gsm quality` show it), severity, whether it blocks the assets
 downstream, what it reads (an edition, a window of fetch days, or everything) and the plain
 function that decides it. checks/definitions.py turns these into Dagster asset checks;
-gsm_platform/quality.py runs the same functions for `gsm quality`. No Dagster import here,
+gsm_platform/audit/quality.py runs the same functions for `gsm quality`. No Dagster import here,
 so the command line stays quick.
 
 ERROR + blocking where bad data would corrupt the award; WARN where a person should look.

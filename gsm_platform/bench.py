@@ -206,7 +206,8 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
     """Runs in its own process with GSM_HOME=run_home (fresh)."""
     import duckdb
 
-    from gsm_platform import cli
+    from gsm_platform.runs import pipeline
+    from gsm_platform.runs.launch import execute
     from gsm_platform.accounting import counts
     from gsm_platform.rankings import ranking_rows
     from gsm_platform.resources import save_inputs
@@ -222,8 +223,8 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
     with TreeSampler() as sampler:
         # 1. the full edition, from scratch
         started, cpu0 = time.perf_counter(), _cpu_s()
-        summary = cli.run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),
-                                  str(source / "editions.yaml"), quiet=True)
+        summary = pipeline.run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),
+                                       str(source / "editions.yaml"), quiet=True)
         full_s, full_cpu = time.perf_counter() - started, _cpu_s() - cpu0
         full_peak = sampler.peak
         with connect(read_only=True) as conn:
@@ -260,7 +261,7 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         save_inputs(cfg | {"input_dir": str(extra)})
         sampler.reset()
         started, cpu0 = time.perf_counter(), _cpu_s()
-        update = cli.run_update(quiet=True)
+        update = pipeline.run_update(quiet=True)
         inc_s, inc_cpu = time.perf_counter() - started, _cpu_s() - cpu0
         result["incremental_day"] = {"fetch_day": new_day.isoformat(), "envelopes": n_env, "seconds": round(inc_s, 2),
                                      "cpu_seconds": round(inc_cpu, 1), **update["timings"],
@@ -280,8 +281,8 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         award_s = update["timings"].get(f"award_{edition}_s")
         if award_s is None:
             started = time.perf_counter()
-            cli._execute(build_definitions().resolve_job_def(AWARD_JOB), run_home / "logs" / "bench-rebuild.log",
-                         instance=dg.DagsterInstance.get(), partition_key=edition)
+            execute(build_definitions().resolve_job_def(AWARD_JOB), run_home / "logs" / "bench-rebuild.log",
+                    instance=dg.DagsterInstance.get(), partition_key=edition)
             award_s = time.perf_counter() - started
             changing_s = inc_s + award_s
         else:

@@ -1,4 +1,6 @@
-"""The `gsm` command line. Names and flags are a contract (see README)."""
+"""The `gsm` command line: the arguments (names and flags are a contract, see README) and thin
+commands that print what the library returns. What materialize, update and backfill run through
+Dagster is gsm_platform/runs/pipeline.py; the audit commands' content gsm_platform/audit/."""
 
 from __future__ import annotations
 
@@ -11,29 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
-from gsm_platform.months_to_clean import month_words, months_to_clean, today_wib, uncleaned_months
-from gsm_platform.paths import OutsideHome, dagster_home, gsm_home, under_home, warehouse_path
-from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, RegistryError, load_editions, load_registry
-from gsm_platform.runs import RUN_TAGS as _RUN_TAGS
-from gsm_platform.runs import RunFailed
-from gsm_platform.runs import execute as _execute
-from gsm_platform.runs import landing_notes as _landing_notes
-from gsm_platform.runs import pull_reports as _pull_reports
-
-
-def _prepare_environment() -> Path:
-    """Point Dagster and dbt at this GSM_HOME."""
-    home = gsm_home()
-    home.mkdir(parents=True, exist_ok=True)
-    dh = dagster_home(home)
-    dh.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(dh)
-    os.environ["GSM_WAREHOUSE"] = str(warehouse_path(home))  # dbt's profile reads it
-    yaml_file = dh / "dagster.yaml"
-    if not yaml_file.exists():
-        # in-process runs of `gsm` and the UI share this instance; telemetry off (no network here)
-        yaml_file.write_text("telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n")
-    return home
+from gsm_platform.paths import OutsideHome, gsm_home, warehouse_path
+from gsm_platform.registry import RegistryError
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -51,139 +32,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[str, str] | None = None) -> list:
-    """One clean run per stretch of the months contiguous in Dagster's stored order (normally one)."""
-    from assets.jobs import CLEAN_JOB
-    from assets.partitions import month_runs
-
-    return [_execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance, tags={**run_tags, **(tags or {})})
-            for run_tags in month_runs(instance, months)]
-
-
-def run_edition(edition_id: str, source: str, input_dir: str | None, registry: str | None, editions: str | None,
-                quiet: bool = False) -> dict:
-    """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance."""
-    import dagster as dg
-
-    from assets.jobs import AWARD_JOB, INGEST_JOB
-    from assets.partitions import month_runs
-    from gsm_platform.resources import save_inputs
-    from gsm_platform.definitions import build_definitions
-
-    home = _prepare_environment()
-    registry_path = str(Path(registry).resolve()) if registry else str(DEFAULT_REGISTRY)
-    editions_path = str(Path(editions).resolve()) if editions else str(DEFAULT_EDITIONS)
-    load_registry(registry_path)
-    eds = load_editions(editions_path)
-    eds.get(edition_id)
-    if source == "files" and not input_dir:
-        raise RegistryError("--source files needs --input DIR (a directory of recorded envelopes)")
-    save_inputs({"registry_path": registry_path, "editions_path": editions_path, "source": source,
-                 "input_dir": str(Path(input_dir).resolve()) if input_dir else "", "edition": edition_id})
-    defs = build_definitions()
-    instance = dg.DagsterInstance.get()
-    say = (lambda *_: None) if quiet else print
-    log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)
-    say(f"[1/3] registry and landing ({source})")
-    for line in _landing_notes(_execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)):
-        say(line)
-    months = months_to_clean(source, instance)
-    if not months:
-        raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
-    runs = len(month_runs(instance, months))
-    say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
-        + (f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
-           "(end excluded), progress in the log" if source == "api" else ""))
-    try:
-        cleaned = _clean_runs(defs, instance, log_file, months)
-    except RunFailed as exc:
-        if source == "api":  # what was pulled and landed before the failure
-            for line in _pull_reports(exc.result):
-                say(line)
-        raise
-    if source == "api":
-        for result in cleaned:
-            for line in _pull_reports(result):
-                say(line)
-        late = [m for m in uncleaned_months(after=today_wib()) if m not in months]
-        if late:  # the pull went past midnight (WIB): clean the new day too, without pulling again
-            from assets.raw import API_PULL_TAG
-
-            say(f"      and {month_words(late)} (pulled after midnight)")
-            _clean_runs(defs, instance, log_file, late, {API_PULL_TAG: "skip"})
-            months = sorted({*months, *late})
-    say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
-    result = _execute(defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id)
-    return {"home": str(home), "run_id": result.run_id, "fetch_months": sorted(months), "log": str(log_file)}
-
-
-def run_update(quiet: bool = False) -> dict:
-    """One more batch of pulls (a day, usually), through Dagster: land what the input holds,
-    clean the fetch months of the envelopes no cleaning has read yet (for the api source: pull
-    today), then rebuild only the built editions those months can change (assets/edition_impact.py).
-    Returns what was done, with each phase's seconds."""
-    import time
-
-    import dagster as dg
-
-    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
-    from assets.edition_impact import built_edition_impacts
-    from gsm_platform.resources import GsmInputs
-    from gsm_platform.definitions import build_definitions
-    from gsm_platform.warehouse import session
-
-    home = _prepare_environment()
-    if not warehouse_path().exists():
-        raise RegistryError(f"no warehouse at {warehouse_path()}: run `gsm materialize --edition ID` first")
-    source = GsmInputs().resolved()["source"]
-    defs = build_definitions()
-    instance = dg.DagsterInstance.get()
-    say = (lambda *_: None) if quiet else print
-    log_file = home / "logs" / "update.log"
-    timings: dict[str, float] = {}
-
-    def timed(name, fn):
-        started = time.perf_counter()
-        out = fn()
-        timings[name] = round(time.perf_counter() - started, 2)
-        return out
-
-    say(f"[1/3] landing ({source})")
-    ingest = timed("ingest_s", lambda: _execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
-    for line in _landing_notes(ingest):
-        say(line)
-    months = months_to_clean("api", instance) if source == "api" else uncleaned_months()
-    if months:
-        say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)}")
-        timed("clean_s", lambda: _clean_runs(defs, instance, log_file, months))
-    else:
-        say("[2/3] nothing new to clean")
-    award_keys = AWARD_SELECTION.resolve(defs.resolve_asset_graph())
-
-    def impacts():
-        with session(read_only=True) as conn:
-            return built_edition_impacts(instance, conn, award_keys)
-
-    decided = timed("impact_s", impacts)
-    rebuilt = []
-    for impact in decided:
-        say(f"[3/3] edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
-        if impact.changed:
-            timed(f"award_{impact.edition_id}_s", lambda: _execute(
-                defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=impact.edition_id))
-            rebuilt.append(impact.edition_id)
-    if not decided:
-        say("[3/3] no edition has a build yet: nothing to rebuild")
-    return {"home": str(home), "fetch_months": months, "rebuilt": rebuilt,
-            "editions": [i.metadata() for i in decided], "timings": timings, "log": str(log_file)}
-
-
 def cmd_update(args: argparse.Namespace) -> int:
-    from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.runs.pipeline import run_update
 
-    if args.input:  # recorded envelopes: the files source, from now on (as `materialize --source files`)
-        save_inputs(GsmInputs().resolved() | {"source": "files", "input_dir": str(Path(args.input).resolve())})
-    summary = run_update()
+    summary = run_update(input_dir=args.input)
     print(f"\nrebuilt: {', '.join(summary['rebuilt']) or 'no edition'}; state: {summary['home']}")
     return 0
 
@@ -204,6 +56,7 @@ def summary_lines(conn, edition_id: str) -> list[str]:
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
+    from gsm_platform.runs.pipeline import run_edition
     from gsm_platform.warehouse import session
 
     summary = run_edition(args.edition, args.source, args.input, args.registry, args.editions)
@@ -253,7 +106,7 @@ def cmd_rankings(args: argparse.Namespace) -> int:
 def cmd_quality(args: argparse.Namespace) -> int:
     """Reconciliation, quarantine and every layer's checks; exit 1 when an ERROR check fails."""
     from gsm_platform import rankings
-    from gsm_platform.quality import format_quality_table, quality_report
+    from gsm_platform.audit.quality import format_quality_table, quality_report
 
     from checks.outcome import relation_exists
 
@@ -272,7 +125,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from gsm_platform import explain
+    from gsm_platform.audit import explain
 
     with _open_warehouse() as conn:
         try:
@@ -285,7 +138,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from gsm_platform import report
+    from gsm_platform.audit import report
 
     with _open_warehouse() as conn:
         out = report.write_report(conn, gsm_home(), args.edition, Path(args.out) if args.out else None,
@@ -295,7 +148,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_jury(args: argparse.Namespace) -> int:
-    from gsm_platform import jury
+    from gsm_platform.audit import jury
 
     with _open_warehouse() as conn:
         decisions = jury.load_jury(args.decisions, conn, args.edition)
@@ -326,31 +179,16 @@ def _add_audit_commands(sub) -> None:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    """The yearly backfill of an edition, in process: the runs the `yearly_edition_backfill`
-    sensor asks the backfill daemon for (landing, the fetch days in one single-run backfill,
-    the edition's metrics), each tagged gsm/backfill=<edition>. Inputs default to this
-    GSM_HOME's last ones (config.json), then to the shipped files."""
-    import uuid
-
-    import dagster as dg
-
+    """The yearly backfill of an edition, in process (gsm_platform/runs/pipeline.py: the runs the
+    `yearly_edition_backfill` sensor asks the backfill daemon for)."""
     from assets.backfill import BACKFILL_TAG
-    from gsm_platform.resources import GsmInputs
+    from gsm_platform.runs.months import month_words
+    from gsm_platform.runs.pipeline import run_backfill
 
-    saved = GsmInputs().resolved()
-    source = args.source or saved["source"]
-    input_dir = args.input or (saved["input_dir"] if source == "files" else None)
-    backfill_id = uuid.uuid4().hex[:8]
-    _RUN_TAGS.update({BACKFILL_TAG: args.edition, f"{BACKFILL_TAG}_id": backfill_id})
-    try:
-        summary = run_edition(args.edition, source, input_dir, args.registry or saved["registry_path"],
-                              args.editions or saved["editions_path"])
-    finally:
-        _RUN_TAGS.clear()
-    runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={f"{BACKFILL_TAG}_id": backfill_id}))
+    summary = run_backfill(args.edition, args.source, args.input, args.registry, args.editions)
     print(f"\nedition {args.edition}: backfilled {month_words(summary['fetch_months'])} "
-          f"and the edition's metrics in {len(runs)} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
-          f"({f'{BACKFILL_TAG}_id'}={backfill_id})")
+          f"and the edition's metrics in {summary['runs']} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
+          f"({f'{BACKFILL_TAG}_id'}={summary['backfill_id']})")
     print(f"state: {summary['home']} (`make ui` to browse the runs)")
     return 0
 
@@ -406,8 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from gsm_platform.registry import check_edition_id, shown
 
-    from gsm_platform.failures import advice, exception_text
-    from gsm_platform.recovery import PoolBusy
+    from gsm_platform.runs.failures import advice, exception_text
+    from gsm_platform.runs.recovery import PoolBusy
     from gsm_platform.warehouse import WarehouseBusy
 
     parser = build_parser()

@@ -52,7 +52,7 @@ def home_variables_restored():
 
 
 def materialize(home: Path, source: Path, edition: str = "2025") -> Materialized:
-    from gsm_platform.cli import run_edition
+    from gsm_platform.runs.pipeline import run_edition
 
     use_home(home)
     summary = run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),

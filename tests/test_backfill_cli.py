@@ -1,5 +1,5 @@
 """`gsm backfill --edition ID`: every run it launches is recorded in GSM_HOME's instance with
-the gsm/backfill tag (the pipeline itself is run_edition's, covered by the end-to-end tests)."""
+the gsm/backfill tag (the pipeline itself is runs.pipeline.run_edition's, covered by the end-to-end tests)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from gsm_platform import cli
+from gsm_platform.runs import launch, pipeline
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
@@ -25,17 +26,17 @@ def test_gsm_backfill_tags_every_run(gsm_home, monkeypatch, capsys):
     seen = {}
 
     def fake_run_edition(edition_id, source, input_dir, registry, editions, quiet=False):
-        home = cli._prepare_environment()
+        home = pipeline.prepare_environment()
         seen.update(edition=edition_id, source=source, registry=registry, editions=editions)
         instance = dg.DagsterInstance.get()
         for step in ("ingest", "clean", "award"):
-            cli._execute(_tiny, home / "logs" / "test.log", instance=instance, tags={"step": step})
+            launch.execute(_tiny, home / "logs" / "test.log", instance=instance, tags={"step": step})
         return {"home": str(home), "fetch_months": ["2024-08-01", "2025-10-01"], "run_id": "", "log": ""}
 
-    monkeypatch.setattr(cli, "run_edition", fake_run_edition)
+    monkeypatch.setattr(pipeline, "run_edition", fake_run_edition)
     assert cli.main(["backfill", "--edition", "2025"]) == 0
     assert seen["edition"] == "2025" and seen["source"] == "demo"  # no config.json: the defaults
-    assert cli._RUN_TAGS == {}  # only that command's runs are tagged
+    assert launch.RUN_TAGS == {}  # only that command's runs are tagged
     runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={"gsm/backfill": "2025"}))
     assert sorted(r.tags["step"] for r in runs) == ["award", "clean", "ingest"]
     assert len({r.tags["gsm/backfill_id"] for r in runs}) == 1

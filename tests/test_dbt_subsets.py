@@ -13,10 +13,10 @@ pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 
 def test_the_registry_models_build_alone_in_a_fresh_warehouse(gsm_home):
-    from gsm_platform.cli import _prepare_environment
+    from gsm_platform.runs.pipeline import prepare_environment
     from gsm_platform.definitions import build_definitions
 
-    _prepare_environment()
+    prepare_environment()
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
     dbt_keys = [k for k in graph.materializable_asset_keys if k.path[0] in ("staging", "intermediate", "marts")]

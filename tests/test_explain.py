@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from gsm_platform.cli import main
-from gsm_platform.explain import (COMPONENT_FIELDS, EXPLAIN_FIELDS, SUM_TOLERANCE, explain, parse_labels, to_json,
+from gsm_platform.audit.explain import (COMPONENT_FIELDS, EXPLAIN_FIELDS, SUM_TOLERANCE, explain, parse_labels, to_json,
                                   to_text, weighted_sum)
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.warehouse import connect

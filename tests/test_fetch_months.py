@@ -122,7 +122,8 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
     quarantined, and the checks of every run hold."""
     from tests.e2e import home_variables_restored, use_home
 
-    from gsm_platform.cli import main, run_update
+    from gsm_platform.cli import main
+    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.warehouse import connect
 

@@ -53,7 +53,7 @@ def test_cleaning_marks_what_it_read_even_a_file_without_any_post(gsm_home, tmp_
 
     import yaml
 
-    from gsm_platform.months_to_clean import uncleaned_months
+    from gsm_platform.runs.months import uncleaned_months
     from tests.dbt_support import ig_post, ig_posts
     from tests.support import build_clean, sample_editions, sample_registry, write_jsonl
 

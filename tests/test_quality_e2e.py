@@ -1,4 +1,4 @@
-"""End to end through the Dagster path (`gsm materialize` = cli.run_edition): the award
+"""End to end through the Dagster path (`gsm materialize` = runs.pipeline.run_edition): the award
 computed from the damaged corpus equals the award computed from the same files with the bad
 records removed by hand. Bad records change nothing but the quarantine.
 
@@ -80,7 +80,7 @@ def without_bad_records(name: str) -> str:
 def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
     """`gsm materialize --source files` in its own GSM_HOME; the rankings and reconciliation."""
     from gsm_platform.accounting import counts
-    from gsm_platform.cli import run_edition
+    from gsm_platform.runs.pipeline import run_edition
     from gsm_platform.rankings import ranking_rows
     from gsm_platform.warehouse import connect
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gsm_platform.quality import format_quality_table, quality_report
+from gsm_platform.audit.quality import format_quality_table, quality_report
 from gsm_platform.registry import RegistryError
 from tests.support import build_clean, sample_registry
 

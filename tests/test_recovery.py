@@ -1,5 +1,5 @@
 """Runs a dead process left STARTED holding the warehouse slot are recovered; live ones never
-(gsm_platform/recovery.py), on a real SQLite Dagster instance with a pool limit of 1."""
+(gsm_platform/runs/recovery.py), on a real SQLite Dagster instance with a pool limit of 1."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sys
 import dagster as dg
 import pytest
 
-from gsm_platform import processes, recovery
+from gsm_platform import processes
+from gsm_platform.runs import recovery
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
 

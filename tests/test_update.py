@@ -44,7 +44,7 @@ def _award_runs(home: Path) -> int:
 
 
 def _update_with(home: Path, new_input: Path) -> dict:
-    from gsm_platform.cli import run_update
+    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.resources import GsmInputs, save_inputs
 
     save_inputs(GsmInputs().resolved() | {"input_dir": str(new_input)})
@@ -97,7 +97,7 @@ def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
 
     # the proof: a forced rebuild chooses the same snapshots and exports the same rankings
     from assets.jobs import AWARD_JOB
-    from gsm_platform.cli import _execute
+    from gsm_platform.runs.launch import execute as _execute
     from gsm_platform.definitions import build_definitions
 
     with dg.DagsterInstance.get() as instance:
@@ -126,7 +126,7 @@ def test_a_late_snapshot_after_the_cutoff_rebuilds_the_edition(home, tmp_path):
 
 
 def test_nothing_new_changes_nothing(home):
-    from gsm_platform.cli import run_update
+    from gsm_platform.runs.pipeline import run_update
 
     summary = run_update(quiet=True)
     [decision] = summary["editions"]
@@ -135,7 +135,7 @@ def test_nothing_new_changes_nothing(home):
 
 
 def test_a_changed_registry_file_rebuilds_the_edition(home, tmp_path):
-    from gsm_platform.cli import run_update
+    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.resources import GsmInputs, save_inputs
 
     inputs = GsmInputs().resolved()
@@ -157,7 +157,7 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     from assets.jobs import CLEAN_JOB, INGEST_JOB
     from assets.partitions import month_key
     from assets.sensors import EDITION_UPDATES_SENSOR as SENSOR_NAME
-    from gsm_platform.cli import _execute
+    from gsm_platform.runs.launch import execute as _execute
     from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.definitions import build_definitions
     from gsm_platform.resources import Warehouse

@@ -125,3 +125,27 @@ def reconciliation(conn: duckdb.DuckDBPyConnection, where: str = "true") -> dict
         r[0]: {"raw_records": int(r[1]), "clean": int(r[2]), "duplicates": int(r[3]), "quarantined": int(r[4])}
         for r in rows
     }
+
+
+def uncleaned_months(conn: duckdb.DuckDBPyConnection, after: dt.date | None = None) -> list[dt.date]:
+    """First days of the fetch months of indexed envelopes that no cleaning has read yet (fetched
+    after `after`, when given): no clean.cleaned_files row for their file and day, and (for a
+    warehouse cleaned before that table existed) no post snapshot, follower snapshot or
+    quarantine row from their file. Envelopes without a readable fetch time belong to no month;
+    when only such envelopes are new, the latest landed month is returned, since every cleaning
+    run re-quarantines the undated ones."""
+    later = f"AND (e.fetch_date > DATE '{after}' OR e.fetch_date IS NULL)" if after else ""
+    rows = conn.execute(
+        f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
+                         UNION SELECT source_file FROM clean.quarantine)
+            SELECT DISTINCT CAST(date_trunc('month', e.fetch_date) AS DATE) FROM raw.envelopes e
+            WHERE e.source_file NOT IN (SELECT source_file FROM used) {later}
+              AND NOT EXISTS (SELECT 1 FROM clean.cleaned_files c
+                              WHERE c.source_file = e.source_file
+                                AND c.fetch_date IS NOT DISTINCT FROM e.fetch_date)"""
+    ).fetchall()
+    months = {m for (m,) in rows if m is not None}
+    if not months and any(m is None for (m,) in rows):
+        latest = conn.execute("SELECT max(fetch_date) FROM raw.envelopes").fetchone()[0]
+        months = {latest.replace(day=1)} if latest else set()
+    return sorted(months)

@@ -77,7 +77,7 @@ def test_a_rejected_token_keeps_the_other_platforms_and_what_landed(tmp_path):
 def test_uncleaned_months_cover_envelopes_no_clean_table_read(gsm_home):
     import dagster as dg
 
-    from gsm_platform.months_to_clean import months_to_clean, today_wib, uncleaned_months
+    from gsm_platform.runs.months import months_to_clean, today_wib, uncleaned_months
     from gsm_platform.warehouse import connect
 
     with connect() as conn:

@@ -36,31 +36,16 @@ def months_to_clean(source: str, instance) -> list[str]:
 
 
 def uncleaned_months(after: dt.date | None = None) -> list[str]:
-    """Fetch-month keys of indexed envelopes that no cleaning has read yet: no clean.cleaned_files
-    row for their file and day, and (for a warehouse cleaned before that table existed) no post
-    snapshot, follower snapshot or quarantine row from their file. Envelopes without a readable
-    fetch time belong to no month; when only such envelopes are new, the latest landed month is
-    returned, since every cleaning run re-quarantines the undated ones."""
-    from gsm_platform.warehouse import session  # here: `gsm` starts without DuckDB and Dagster
+    """Fetch-month keys of indexed envelopes that no cleaning has read yet (fetched after
+    `after`, when given; gsm_platform.parsing.cleaning.uncleaned_months says which)."""
+    # imported here: `gsm` starts without DuckDB and Dagster
+    from gsm_platform.parsing.cleaning import uncleaned_months as months_not_cleaned
+    from gsm_platform.warehouse import session
 
     if not warehouse_path().exists():
         return []
-    later = f"AND (e.fetch_date > DATE '{after}' OR e.fetch_date IS NULL)" if after else ""
     with session(read_only=True) as conn:  # behind the gate: waits (bounded, saying so) while another writes
-        rows = conn.execute(
-            f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
-                             UNION SELECT source_file FROM clean.quarantine)
-                SELECT DISTINCT CAST(date_trunc('month', e.fetch_date) AS DATE) FROM raw.envelopes e
-                WHERE e.source_file NOT IN (SELECT source_file FROM used) {later}
-                  AND NOT EXISTS (SELECT 1 FROM clean.cleaned_files c
-                                  WHERE c.source_file = e.source_file
-                                    AND c.fetch_date IS NOT DISTINCT FROM e.fetch_date)"""
-        ).fetchall()
-        months = {month_key(m) for (m,) in rows if m is not None}
-        if not months and any(m is None for (m,) in rows):
-            latest = conn.execute("SELECT max(fetch_date) FROM raw.envelopes").fetchone()[0]
-            months = {month_key(latest)} if latest else set()
-    return sorted(months)
+        return sorted(month_key(m) for m in months_not_cleaned(conn, after))
 
 
 def month_words(months: list[str]) -> str:

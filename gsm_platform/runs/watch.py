@@ -28,7 +28,8 @@ import time
 
 import dagster as dg
 
-from gsm_platform import processes, recovery
+from gsm_platform import processes
+from gsm_platform.runs import recovery
 from gsm_platform.warehouse import WAREHOUSE_POOL, wait_seconds
 
 POLL_SECONDS = 1.0

@@ -1,6 +1,6 @@
 """Failures a person can act on, said in their words instead of a traceback: the full disk and
 DuckDB out of memory. (A warehouse held by another process: warehouse.WarehouseBusy and
-recovery.PoolBusy say it themselves; a dead API endpoint: one line per platform in the pull
+runs.recovery.PoolBusy say it themselves; a dead API endpoint: one line per platform in the pull
 report, sources/api/pull.py.)
 
 `advice(text)` recognises one in an error's text (a Python exception, or the message a

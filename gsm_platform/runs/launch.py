@@ -1,9 +1,9 @@
 """Launching a job in process for `gsm` (materialize, update, backfill): the runs a dead
 process left are recovered first and a live run that holds the warehouse is waited for
-(gsm_platform/recovery.py), the run is watched for Ctrl-C, SIGTERM and pool waits
-(run_watch.py), Dagster's and dbt's output goes to a log file while `gsm` keeps the terminal,
-and a failed run is summarized: which step, why in words a person can act on (a full disk, out
-of memory), where the log is. Also what the landing and the api pull said, for the terminal."""
+(recovery.py), the run is watched for Ctrl-C, SIGTERM and pool waits (watch.py), Dagster's
+and dbt's output goes to a log file while `gsm` keeps the terminal, and a failed run is
+summarized: which step, why in words a person can act on (a full disk, out of memory:
+failures.py), where the log is."""
 
 from __future__ import annotations
 
@@ -13,41 +13,6 @@ import sys
 from pathlib import Path
 
 from gsm_platform.registry import RegistryError
-
-
-def landing_notes(result) -> list[str]:
-    """What the landing refused (symbolic links out of the input...) or repaired (files an
-    earlier, interrupted landing left), from the landing asset's metadata."""
-    lines = []
-    for event in result.get_asset_materialization_events():
-        mat = event.event_specific_data.materialization
-        if mat.asset_key.path != ["landing"]:
-            continue
-        refused = mat.metadata["refused"].value if "refused" in mat.metadata else []
-        for item in refused:
-            lines.append(f"      refused input file {item['path']}: {item['reason']}")
-        if "reindexed" in mat.metadata:
-            lines.append(f"      indexed again {len(mat.metadata['reindexed'].value)} landed file(s) an interrupted "
-                         "landing left without all their envelopes")
-        if "removed_unfinished_copies" in mat.metadata:
-            lines.append(f"      removed {mat.metadata['removed_unfinished_copies'].value} unfinished cop(ies) an "
-                         "interrupted landing left under landing/")
-    return lines
-
-
-def pull_reports(result) -> list[str]:
-    """The api pull's per-platform reports and warnings, from the raw pulls' metadata."""
-    reports = []
-    for event in result.get_asset_materialization_events():
-        mat = event.event_specific_data.materialization
-        if mat.asset_key.path[0] == "raw" and "pull_report" in mat.metadata:
-            reports.append(mat.metadata["pull_report"].value)
-    for event in result.all_events:  # a failed pull (rejected token) carries them in its failure
-        failure = event.step_failure_data if event.is_step_failure else None
-        if failure is not None and failure.user_failure_data is not None:
-            meta = failure.user_failure_data.metadata or {}
-            reports += [v.value for k, v in sorted(meta.items()) if k.endswith("_pull_report")]
-    return ["  " + line for report in reports for line in str(report).splitlines()]
 
 
 @contextlib.contextmanager
@@ -89,16 +54,17 @@ RUN_TAGS: dict[str, str] = {}
 
 def execute(job_def, log_file: Path, **kwargs):
     """Runs a job in process into the GSM_HOME instance. First recovers the runs a dead
-    process left (gsm_platform/recovery.py) and waits, bounded and saying so, while a live run
+    process left (recovery.py) and waits, bounded and saying so, while a live run
     holds the warehouse; the run is watched for Ctrl-C / SIGTERM and for a step blocked on the
-    pool (gsm_platform/run_watch.py). On failure, says which step failed, why in words a
+    pool (watch.py). On failure, says which step failed, why in words a
     person can act on (a full disk, out of memory), and where the log is, instead of a wall of
     Dagster events."""
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
-    from gsm_platform import recovery, terminal
-    from gsm_platform.run_watch import RunWatch
+    from gsm_platform import terminal
+    from gsm_platform.runs import recovery
+    from gsm_platform.runs.watch import RunWatch
 
     instance = kwargs["instance"]
     recovery.recover_dead_runs(instance, terminal.say)
@@ -128,7 +94,7 @@ def execute(job_def, log_file: Path, **kwargs):
 def step_error(err) -> str:
     """The last line of a step's error, or what to do about it when it is a full disk or DuckDB
     out of memory (the error and its causes are searched: Dagster wraps the original)."""
-    from gsm_platform.failures import advice
+    from gsm_platform.runs.failures import advice
 
     if err is None:
         return "see log"

@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-from gsm_platform.explain import parse_labels
-from gsm_platform.jury import JuryFile, default_jury_path, load_jury
+from gsm_platform.audit.explain import parse_labels
+from gsm_platform.audit.jury import JuryFile, default_jury_path, load_jury
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import ranking_rows
@@ -130,7 +130,7 @@ def gather(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str, Any]:
            WHERE edition_id = ? GROUP BY ALL ORDER BY ALL""", [edition]
     ).fetchall():
         monthly.setdefault(cluster, {})[month] = int(n)
-    from gsm_platform.quality import quality_report
+    from gsm_platform.audit.quality import quality_report
 
     quality = quality_report(conn, edition)
     files = conn.execute("SELECT kind, path, sha256 FROM registry.files ORDER BY kind").fetchall()
