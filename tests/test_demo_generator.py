@@ -97,7 +97,7 @@ def test_registry_and_editions_load_in_the_2020_shape(award):
 
 
 def test_full_award_registry_has_249_institutions_per_cluster(tmp_path):
-    from gsm_platform.sources.demo import _award_registry
+    from gsm_platform.sources.demo.registry import _award_registry
 
     text, reg = _award_registry(None)
     counts = defaultdict(int)

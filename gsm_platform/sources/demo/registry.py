@@ -1,0 +1,151 @@
+"""The registry and editions files the generator writes: for "award" scales a 2020-shaped
+registry (real names of the default registry where it has them, numbered synthetic ones
+where not) and its one edition; for a cut of the default registry, the first institutions of
+each cluster in turn."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+
+from gsm_platform import registry as registry_module
+from gsm_platform.registry import Registry, load_registry
+
+AWARD_CLUSTERS = {"kementerian": 34, "lembaga": 50, "pemprov": 34, "bumn": 131}  # 249 institutions
+AWARD_PLATFORMS = ("facebook", "instagram", "x", "youtube")
+AWARD_EDITION = {
+    "id": "2020",
+    "name": "GSM Award 2020",
+    "start": "2019-10-01",
+    "end": "2020-10-01",
+    "clusters": ["kementerian", "lembaga", "pemprov", "bumn"],
+    "platforms": list(AWARD_PLATFORMS),
+    "methodology": "v1",
+}
+ACCOUNT_IDS_NOTE = (
+    "The account ids and handles in this file are the demo generator's synthetic ids "
+    "(gsm generate), not the institutions' real accounts."
+)
+SYNTHETIC_NAMES = {
+    "kementerian": "Kementerian Sintetis {:02d}",
+    "lembaga": "Lembaga Sintetis {:02d}",
+    "pemprov": "Provinsi Sintetis {:02d}",
+    "ptn": "Universitas Sintetis {:02d}",
+    "bumn": "BUMN Sintetis {:03d}",
+}
+
+
+def _yaml_str(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _award_registry(max_institutions: int | None) -> tuple[str, Registry]:
+    """The 2020-shaped registry: real names of the default registry where it has them."""
+    by_cluster: dict[str, list] = {c: [] for c in AWARD_CLUSTERS}
+    default = registry_module.DEFAULT_REGISTRY
+    if default.exists():
+        edition_start = dt.date(2019, 10, 1)
+        edition_end = dt.date(2020, 10, 1)
+        for inst in load_registry(default).institutions:
+            if inst.cluster not in by_cluster:
+                continue
+            existed = all(not (ev.event == "created" and ev.date > edition_start)
+                          and not (ev.event in ("retired", "merged") and ev.date < edition_end) for ev in inst.lifecycle)
+            by_cluster[inst.cluster].append((0 if existed else 1, len(by_cluster[inst.cluster]), inst))
+    sizes = dict(AWARD_CLUSTERS)
+    if max_institutions is not None and max_institutions < sum(sizes.values()):
+        total = sum(sizes.values())
+        m = max(len(sizes), int(max_institutions))
+        sizes = {c: max(1, (n * m) // total) for c, n in AWARD_CLUSTERS.items()}
+        for c in sorted(AWARD_CLUSTERS, key=lambda c: -AWARD_CLUSTERS[c]):
+            if sum(sizes.values()) >= m:
+                break
+            sizes[c] += 1
+    institutions: list[tuple[str, str, str, dict[str, str]]] = []  # id, name, cluster, handles
+    used: set[str] = set()
+    for cluster, size in sizes.items():
+        real = [inst for _, _, inst in sorted(by_cluster[cluster], key=lambda r: (r[0], r[1]))][:size]
+        for inst in real:
+            handles = {}
+            for acc in inst.accounts:
+                if acc.platform in AWARD_PLATFORMS and acc.handle and acc.platform not in handles:
+                    handles[acc.platform] = acc.handle
+            institutions.append((inst.id, inst.name, cluster, handles))
+            used.add(inst.id)
+        k = 0
+        while len(real) + k < size:
+            k += 1
+            name = SYNTHETIC_NAMES[cluster].format(len(real) + k)
+            iid = name.lower().replace(" ", "-")
+            if iid in used:
+                continue
+            used.add(iid)
+            institutions.append((iid, name, cluster, {}))
+    lines = [
+        "# Demo registry written by the demo generator (gsm generate), shaped like the 2020 edition:",
+        f"# {len(institutions)} institutions, each with a facebook, instagram, x and youtube account.",
+        "# Institution names are real where the default registry has them, numbered synthetic otherwise.",
+        f"# {ACCOUNT_IDS_NOTE}",
+        "",
+        'version: "demo-award"',
+        "",
+        "institutions:",
+    ]
+    for n, (iid, name, cluster, handles) in enumerate(institutions, start=1):
+        base = iid.replace("-", "")[:24]
+        ids = {
+            "facebook": f"1000645{n:08d}",
+            "instagram": f"178414{n:011d}",
+            "x": str(1_100_000_000 + n * 3571),
+            "youtube": "UC" + base64.urlsafe_b64encode(hashlib.blake2b(f"yt|{iid}".encode(), digest_size=16).digest()).decode()[:22],
+        }
+        lines += [f"  - id: {iid}", f"    name: {_yaml_str(name)}", f"    cluster: {cluster}", "    accounts:"]
+        for platform in AWARD_PLATFORMS:
+            handle = handles.get(platform, base if platform != "x" else base[:15])
+            lines.append(f"      - {{platform: {platform}, account_id: {_yaml_str(ids[platform])}, handle: {_yaml_str(handle)}}}")
+    text = "\n".join(lines) + "\n"
+    return text, Registry.model_validate(_yaml_load(text))
+
+
+def _yaml_load(text: str) -> object:
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _award_editions() -> str:
+    e = AWARD_EDITION
+    return "\n".join([
+        "# Demo editions written by the demo generator (gsm generate): the 2020 edition's shape.",
+        "# The window is [start, end), dates at 00:00 Asia/Jakarta.",
+        "",
+        "editions:",
+        f'  - id: "{e["id"]}"',
+        f"    name: {_yaml_str(e['name'])}",
+        f"    start: {e['start']}",
+        f"    end: {e['end']}",
+        f"    clusters: [{', '.join(e['clusters'])}]",
+        f"    platforms: [{', '.join(e['platforms'])}]",
+        f"    methodology: {e['methodology']}",
+    ]) + "\n"
+
+
+def _trimmed_registry_text(reg: Registry, max_institutions: int) -> tuple[str, Registry]:
+    """The first institutions of each cluster, taken in turn, so a cut registry keeps every cluster."""
+    data = reg.model_dump(mode="json", exclude_defaults=True)
+    by_cluster: dict[str, list[dict]] = {}
+    for inst in data["institutions"]:
+        by_cluster.setdefault(inst["cluster"], []).append(inst)
+    queues = list(by_cluster.values())
+    kept: list[dict] = []
+    while len(kept) < max_institutions and any(queues):
+        for queue in queues:
+            if queue and len(kept) < max_institutions:
+                kept.append(queue.pop(0))
+    data["institutions"] = kept
+    header = (f"# The default registry cut by the demo generator to {max_institutions} institutions "
+              "(the first of each cluster in turn).\n")
+    text = header + json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    return text, Registry.model_validate(data)
