@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import wib
+from fakes import wib
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import ApiCredentialError
 

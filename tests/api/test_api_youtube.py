@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import END, START, wib
+from fakes import END, START, wib
 from gsm_platform.sources.api import ApiCredentialError
 
 CH1 = "UCaaaaaaaaaaaaaaaaaaaaa1"
