@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import END, FAKES, FETCHED_AT, START, read_envelopes
+from tests.api.fakes import END, FAKES, FETCHED_AT, START, read_envelopes
 
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import pull_platform

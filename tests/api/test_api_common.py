@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from fakes import END, FETCHED_AT, START, WIB, read_envelopes, wib
+from tests.api.fakes import END, FETCHED_AT, START, WIB, read_envelopes, wib
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import PLATFORM_ENV, ApiCredentialError, PullReport, pull_platform
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from fakes import graph_error, wib
+from tests.api.fakes import graph_error, wib
 from gsm_platform.sources.api import ApiCredentialError
 
 PAGE = "100064500000001"

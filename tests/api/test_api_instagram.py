@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakes import wib
+from tests.api.fakes import wib
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import ApiCredentialError
 

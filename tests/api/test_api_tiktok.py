@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from fakes import wib
+from tests.api.fakes import wib
 from gsm_platform.sources.api import ApiCredentialError
 from gsm_platform.sources.api.base import Window
 from gsm_platform.sources.api.tiktok import query_windows

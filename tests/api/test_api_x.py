@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from fakes import wib
+from tests.api.fakes import wib
 from gsm_platform.sources.api import ApiCredentialError
 
 

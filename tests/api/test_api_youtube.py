@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from fakes import END, START, wib
+from tests.api.fakes import END, START, wib
 from gsm_platform.sources.api import ApiCredentialError
 
 CH1 = "UCaaaaaaaaaaaaaaaaaaaaa1"

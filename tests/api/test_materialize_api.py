@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fakes import FakeYouTube, WIB
+from tests.api.fakes import FakeYouTube, WIB
 from gsm_platform.cli import main
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
