@@ -19,12 +19,27 @@ CLEAN_KEYS = (POSTS_KEY, FOLLOWERS_KEY, QUARANTINE_KEY)
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(POSTS_KEY, group_name="cleaned", kinds={"duckdb"}, deps=[*RAW_KEYS.values(), REGISTRY_KEY],
-                     description="One typed row per post snapshot (WIB times), exact duplicates removed."),
-        dg.AssetSpec(FOLLOWERS_KEY, group_name="cleaned", kinds={"duckdb"}, deps=[*RAW_KEYS.values(), REGISTRY_KEY],
-                     description="Follower counts per account and fetch time (profiles, business_discovery)."),
-        dg.AssetSpec(QUARANTINE_KEY, group_name="cleaned", kinds={"duckdb"}, deps=[*RAW_KEYS.values(), REGISTRY_KEY],
-                     description="Every record that could not be used: file, line, position, reason, raw text."),
+        dg.AssetSpec(
+            POSTS_KEY,
+            group_name="cleaned",
+            kinds={"duckdb"},
+            deps=[*RAW_KEYS.values(), REGISTRY_KEY],
+            description="One typed row per post snapshot (WIB times), exact duplicates removed.",
+        ),
+        dg.AssetSpec(
+            FOLLOWERS_KEY,
+            group_name="cleaned",
+            kinds={"duckdb"},
+            deps=[*RAW_KEYS.values(), REGISTRY_KEY],
+            description="Follower counts per account and fetch time (profiles, business_discovery).",
+        ),
+        dg.AssetSpec(
+            QUARANTINE_KEY,
+            group_name="cleaned",
+            kinds={"duckdb"},
+            deps=[*RAW_KEYS.values(), REGISTRY_KEY],
+            description="Every record that could not be used: file, line, position, reason, raw text.",
+        ),
     ],
     partitions_def=fetch_months,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -48,29 +63,46 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
         posts = conn.execute(f"SELECT count(*) FROM clean.post_snapshots WHERE {scope.where()}").fetchone()[0]
         followers = conn.execute(f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}").fetchone()[0]
     envelopes = [r for r in by_month if r[2] == "envelope"]
-    table = ("| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
-             + "\n".join(f"| {m} | {p} | {n} | {c} | {q} |" for m, p, _, n, c, _, q in envelopes))
-    records = ("| fetch month | platform | records | read | kept | duplicates | quarantined |\n"
-               "|---|---|---|---|---|---|---|\n"
-               + "\n".join(f"| {m} | {p} | {k} | {n} | {c} | {d} | {q} |" for m, p, k, n, c, d, q in by_month
-                            if k != "envelope"))
+    table = (
+        "| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
+        + "\n".join(f"| {m} | {p} | {n} | {c} | {q} |" for m, p, _, n, c, _, q in envelopes)
+    )
+    records = (
+        "| fetch month | platform | records | read | kept | duplicates | quarantined |\n"
+        "|---|---|---|---|---|---|---|\n"
+        + "\n".join(
+            f"| {m} | {p} | {k} | {n} | {c} | {d} | {q} |" for m, p, k, n, c, d, q in by_month if k != "envelope"
+        )
+    )
     summary = counts.as_dict()
     common = {"scope": scope.label, "counts": dg.MetadataValue.md("\n\n".join(counts.lines()))}
     yield dg.MaterializeResult(
         asset_key=POSTS_KEY,
-        metadata={**common, "rows": posts, **{f"post_records_{k}": v for k, v in summary["post_records"].items()},
-                  **{f"envelopes_{k}": v for k, v in summary["envelopes"].items()},
-                  "envelopes_by_month": dg.MetadataValue.md(table), "reconciliation": dg.MetadataValue.md(records),
-                  "balanced": counts.posts.balanced and counts.envelopes.balanced},
+        metadata={
+            **common,
+            "rows": posts,
+            **{f"post_records_{k}": v for k, v in summary["post_records"].items()},
+            **{f"envelopes_{k}": v for k, v in summary["envelopes"].items()},
+            "envelopes_by_month": dg.MetadataValue.md(table),
+            "reconciliation": dg.MetadataValue.md(records),
+            "balanced": counts.posts.balanced and counts.envelopes.balanced,
+        },
     )
     yield dg.MaterializeResult(
         asset_key=FOLLOWERS_KEY,
-        metadata={**common, "rows": followers,
-                  **{f"profile_records_{k}": v for k, v in summary["profile_records"].items()}},
+        metadata={
+            **common,
+            "rows": followers,
+            **{f"profile_records_{k}": v for k, v in summary["profile_records"].items()},
+        },
     )
     yield dg.MaterializeResult(
         asset_key=QUARANTINE_KEY,
-        metadata={**common, "rows": counts.quarantine_rows, "post_records_quarantined": counts.posts.quarantined,
-                  "profile_records_quarantined": counts.profiles.quarantined,
-                  "envelopes_quarantined_whole": counts.envelopes.quarantined},
+        metadata={
+            **common,
+            "rows": counts.quarantine_rows,
+            "post_records_quarantined": counts.posts.quarantined,
+            "profile_records_quarantined": counts.profiles.quarantined,
+            "envelopes_quarantined_whole": counts.envelopes.quarantined,
+        },
     )

@@ -85,4 +85,3 @@ def build_waiting_for_the_warehouse(context: dg.AssetExecutionContext, dbt: DbtC
                 raise error
             # a process outside the gate (a person's duckdb shell) took the file in between
             context.log.warning("dbt could not open the warehouse (another process took it): starting dbt again")
-

@@ -28,8 +28,9 @@ INPUT_FILES = ("registry", "editions", "methodology")  # registry.files kinds, h
 
 
 def _latest(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str):
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
-                                              limit=1).records
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+    ).records
     return records[0] if records else None
 
 
@@ -39,8 +40,12 @@ def months_cleaned_since(instance: dg.DagsterInstance, storage_id: int) -> list[
     for key in CLEAN_KEYS:
         cursor = None
         while True:
-            page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, after_storage_id=storage_id),
-                                                   limit=1000, cursor=cursor, ascending=True)
+            page = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=key, after_storage_id=storage_id),
+                limit=1000,
+                cursor=cursor,
+                ascending=True,
+            )
             months.update(dt.date.fromisoformat(r.partition_key) for r in page.records if r.partition_key)
             if not page.has_more:
                 break
@@ -48,8 +53,9 @@ def months_cleaned_since(instance: dg.DagsterInstance, storage_id: int) -> list[
     return sorted(months)
 
 
-def edition_impact(instance: dg.DagsterInstance, conn: duckdb.DuckDBPyConnection, edition_id: str,
-                   award_keys: Iterable[dg.AssetKey]) -> EditionImpact | None:
+def edition_impact(
+    instance: dg.DagsterInstance, conn: duckdb.DuckDBPyConnection, edition_id: str, award_keys: Iterable[dg.AssetKey]
+) -> EditionImpact | None:
     """None when the edition has no rankings build yet (the yearly backfill builds it)."""
     built = _latest(instance, RANKINGS_KEY, edition_id)
     if built is None:
@@ -64,13 +70,18 @@ def edition_impact(instance: dg.DagsterInstance, conn: duckdb.DuckDBPyConnection
     for key in award_keys:
         later = _latest(instance, key, edition_id)
         if later is not None and later.storage_id > built.storage_id:
-            return EditionImpact(edition_id, (), True,
-                                 f"{key.to_user_string()} was rebuilt after the rankings (an award run did not finish)")
+            return EditionImpact(
+                edition_id,
+                (),
+                True,
+                f"{key.to_user_string()} was rebuilt after the rankings (an award run did not finish)",
+            )
     return impact_of_months(conn, edition_id, months_cleaned_since(instance, built.storage_id))
 
 
-def built_edition_impacts(instance: dg.DagsterInstance, conn: duckdb.DuckDBPyConnection,
-                          award_keys: Iterable[dg.AssetKey]) -> list[EditionImpact]:
+def built_edition_impacts(
+    instance: dg.DagsterInstance, conn: duckdb.DuckDBPyConnection, award_keys: Iterable[dg.AssetKey]
+) -> list[EditionImpact]:
     """The impact on every edition with a rankings build, each recorded as an observation of
     its `rankings` partition."""
     award_keys = [k for k in award_keys if k != RANKINGS_KEY]
@@ -79,16 +90,23 @@ def built_edition_impacts(instance: dg.DagsterInstance, conn: duckdb.DuckDBPyCon
         impact = edition_impact(instance, conn, edition_id, award_keys)
         if impact is None:
             continue
-        instance.report_runless_asset_event(dg.AssetObservation(
-            asset_key=RANKINGS_KEY, partition=edition_id,
-            description=("rebuild: " if impact.changed else "stands: ") + impact.reason,
-            metadata=impact.metadata()))
+        instance.report_runless_asset_event(
+            dg.AssetObservation(
+                asset_key=RANKINGS_KEY,
+                partition=edition_id,
+                description=("rebuild: " if impact.changed else "stands: ") + impact.reason,
+                metadata=impact.metadata(),
+            )
+        )
         impacts.append(impact)
     return impacts
 
 
 def latest_clean(instance: dg.DagsterInstance) -> int:
     """Storage id of the latest materialization of a cleaned table (0: none)."""
-    ids = [records[0].storage_id for key in CLEAN_KEYS
-           if (records := instance.fetch_materializations(key, limit=1).records)]
+    ids = [
+        records[0].storage_id
+        for key in CLEAN_KEYS
+        if (records := instance.fetch_materializations(key, limit=1).records)
+    ]
     return max(ids, default=0)

@@ -49,9 +49,13 @@ def months_of(keys: Iterable[str]) -> list[dt.date]:
 
 def indexed_months(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The fetch-month keys of every indexed envelope with a readable fetch time, in date order."""
-    return [month_key(r[0]) for r in conn.execute(
-        "SELECT DISTINCT CAST(date_trunc('month', fetch_date) AS DATE) FROM raw.envelopes "
-        "WHERE fetch_date IS NOT NULL ORDER BY 1").fetchall()]
+    return [
+        month_key(r[0])
+        for r in conn.execute(
+            "SELECT DISTINCT CAST(date_trunc('month', fetch_date) AS DATE) FROM raw.envelopes "
+            "WHERE fetch_date IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 def register_months(instance: dg.DagsterInstance, keys: Iterable[str]) -> list[str]:

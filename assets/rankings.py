@@ -15,8 +15,9 @@ RANKINGS_KEY = dg.AssetKey("rankings")
 UPSTREAM = [dg.AssetKey(["marts", "rankings"]), dg.AssetKey(["marts", "score_components"])]
 
 
-@dg.asset(key=RANKINGS_KEY, deps=UPSTREAM, partitions_def=editions, group_name="award", kinds={"duckdb"},
-          pool=WAREHOUSE_POOL)
+@dg.asset(
+    key=RANKINGS_KEY, deps=UPSTREAM, partitions_def=editions, group_name="award", kinds={"duckdb"}, pool=WAREHOUSE_POOL
+)
 def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Exports the edition's rankings (JSON and CSV under GSM_HOME/exports/<edition>/) and shows
     the nominees, with the methodology version and the hashes of the files that made them."""
@@ -25,7 +26,9 @@ def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
         rows = ranking_rows(conn, edition)
         files = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())
     if not rows:
-        raise dg.Failure(f"edition {edition} has no rankings rows: no institution of its clusters has a post in the window")
+        raise dg.Failure(
+            f"edition {edition} has no rankings rows: no institution of its clusters has a post in the window"
+        )
     out = under_home("exports", edition)
     out.mkdir(parents=True, exist_ok=True)
     # written aside, then renamed: a crash never leaves the jury half a file

@@ -35,8 +35,14 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     if cfg["source"] == "api":
         # the next pull lands in today's month: its partition must exist for the run that pulls
         months = register_months(context.instance, [month_key(dt.datetime.now(WIB).date())])
-        return dg.MaterializeResult(metadata={"source": "api", "new_files": 0, "note": "api pulls land per platform",
-                                              "new_fetch_months": ", ".join(months) or "none"})
+        return dg.MaterializeResult(
+            metadata={
+                "source": "api",
+                "new_files": 0,
+                "note": "api pulls land per platform",
+                "new_fetch_months": ", ".join(months) or "none",
+            }
+        )
     input_dir = Path(cfg["input_dir"])
     if cfg["source"] == "demo":
         input_dir = demo_input_dir(home)
@@ -48,7 +54,9 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     with warehouse.connect() as conn:
         landed = land_directory(conn, input_dir, home, cfg["source"])
         months = register_indexed_months(context.instance, conn)
-        total_files, total_bytes = conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files").fetchone()
+        total_files, total_bytes = conn.execute(
+            "SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files"
+        ).fetchone()
         days = conn.execute("SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes").fetchone()
     context.log.info(f"landed {len(landed.files)} new file(s), {landed.envelopes} envelope(s) from {input_dir}")
     return dg.MaterializeResult(
@@ -76,8 +84,10 @@ def landing_notes(context, landed: Landing) -> dict:
     if landed.refused:
         notes["refused"] = dg.MetadataValue.json([{"path": p, "reason": r} for p, r in landed.refused])
     if landed.reindexed:
-        context.log.warning(f"indexed again {len(landed.reindexed)} landed file(s) whose envelopes were not all "
-                            f"indexed (an earlier landing stopped): {', '.join(landed.reindexed[:5])}")
+        context.log.warning(
+            f"indexed again {len(landed.reindexed)} landed file(s) whose envelopes were not all "
+            f"indexed (an earlier landing stopped): {', '.join(landed.reindexed[:5])}"
+        )
         notes["reindexed"] = dg.MetadataValue.json(landed.reindexed)
     if landed.removed:
         context.log.warning(f"removed {len(landed.removed)} unfinished cop(ies) an earlier landing left under landing/")
@@ -87,8 +97,13 @@ def landing_notes(context, landed: Landing) -> dict:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, group_name="raw", kinds={"duckdb", "json"}, deps=[LANDING_KEY, REGISTRY_KEY],
-                     description=f"Landed {platform} envelopes (posts pages and profiles) by fetch month (WIB).")
+        dg.AssetSpec(
+            key,
+            group_name="raw",
+            kinds={"duckdb", "json"},
+            deps=[LANDING_KEY, REGISTRY_KEY],
+            description=f"Landed {platform} envelopes (posts pages and profiles) by fetch month (WIB).",
+        )
         for platform, key in RAW_KEYS.items()
     ],
     partitions_def=fetch_months,
@@ -115,13 +130,17 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
     if pulled is not None and pulled.credential_errors:
         # after landing and indexing what the other platforms (and this one, before) pulled
         errors = "; ".join(str(e) for _, e in sorted(pulled.credential_errors.items()))
-        raise dg.Failure(description=f"api pull of edition {pulled.edition}: credential rejected: {errors}",
-                         metadata=_pull_metadata(pulled))
+        raise dg.Failure(
+            description=f"api pull of edition {pulled.edition}: credential rejected: {errors}",
+            metadata=_pull_metadata(pulled),
+        )
     if pulled is not None and pulled.reports and all(r.unreachable for r in pulled.reports.values()):
         # nothing could be pulled: say so here, not later as an empty ranking that blames the registry
-        raise dg.Failure(description=f"api pull of edition {pulled.edition}: no platform's API could be reached, "
-                                     "nothing new landed; check the network and run again",
-                         metadata=_pull_metadata(pulled))
+        raise dg.Failure(
+            description=f"api pull of edition {pulled.edition}: no platform's API could be reached, "
+            "nothing new landed; check the network and run again",
+            metadata=_pull_metadata(pulled),
+        )
     counts = {(p, k): n for p, k, n in rows}
     for platform, key in RAW_KEYS.items():
         metadata = {
@@ -148,15 +167,19 @@ def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, mo
 
     today = dt.datetime.now(WIB).date()
     if dt.date.fromisoformat(month_key(today)) not in months or context.run.tags.get(API_PULL_TAG) == "skip":
-        context.log.info(f"api source: no pull in this run (fetch months "
-                         f"{', '.join(f'{m:%Y-%m}' for m in sorted(months))}, today {today})")
+        context.log.info(
+            f"api source: no pull in this run (fetch months "
+            f"{', '.join(f'{m:%Y-%m}' for m in sorted(months))}, today {today})"
+        )
         _register_api_files(context, conn, home)
         return None
     registry = load_registry(cfg["registry_path"])
     editions = load_editions(cfg["editions_path"])
     edition = editions.get(cfg["edition"]) if cfg.get("edition") else editions.latest()
     out_dir = landing_dir(home) / "api"
-    context.log.info(f"api source: pulling edition {edition.id}, posts of {edition.start} .. {edition.end} (WIB, end excluded)")
+    context.log.info(
+        f"api source: pulling edition {edition.id}, posts of {edition.start} .. {edition.end} (WIB, end excluded)"
+    )
     try:
         pulled = pull_edition(registry, edition, out_dir, ApiSource.from_env().pull, progress=context.log.info)
     except NoCredentials as exc:
@@ -197,7 +220,10 @@ def _platform_metadata(pulled, platform: str) -> dict:
             "stopped": r.stopped_reason or "",
         }
     if platform in pulled.missing_credentials:
-        return {"edition": pulled.edition, "pull_report": f"{platform}: not pulled: {pulled.missing_credentials[platform]} is not set"}
+        return {
+            "edition": pulled.edition,
+            "pull_report": f"{platform}: not pulled: {pulled.missing_credentials[platform]} is not set",
+        }
     if platform in pulled.no_accounts:
         return {"edition": pulled.edition, "pull_report": f"{platform}: no registry account of the edition's clusters"}
     return {"pull_report": f"{platform}: not a platform of edition {pulled.edition}"}

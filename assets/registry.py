@@ -31,8 +31,10 @@ _DESCRIPTIONS = {
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key, group_name="registry", kinds={"duckdb", "yaml"}, description=_DESCRIPTIONS[t])
-           for t, key in REGISTRY_KEYS.items()],
+    specs=[
+        dg.AssetSpec(key, group_name="registry", kinds={"duckdb", "yaml"}, description=_DESCRIPTIONS[t])
+        for t, key in REGISTRY_KEYS.items()
+    ],
     name="registry",
     pool=WAREHOUSE_POOL,
 )
@@ -45,7 +47,11 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
     meth = load_methodology()
     for ed in eds.editions:
         meth.get(ed.methodology).platform_weight_for(ed.platforms)  # fail early on a bad version
-    files = {"registry": Path(cfg["registry_path"]), "editions": Path(cfg["editions_path"]), "methodology": METHODOLOGY_FILE}
+    files = {
+        "registry": Path(cfg["registry_path"]),
+        "editions": Path(cfg["editions_path"]),
+        "methodology": METHODOLOGY_FILE,
+    }
     with warehouse.connect() as conn:
         counts = write_registry_tables(conn, reg, eds, meth, files)
         hashes = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())

@@ -44,7 +44,7 @@ def _today() -> dt.date:
     # a sensor may only request backfills of assets inside its selection (checked by the daemon)
     asset_selection=dg.AssetSelection.all(),
     description="Yearly: the day after an edition's end + settle_days, backfills everything the edition "
-                "needs (one asset backfill, a bounded number of runs).",
+    "needs (one asset backfill, a bounded number of runs).",
 )
 def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInputs) -> dg.SensorResult | dg.SkipReason:
     cfg = inputs.resolved()
@@ -69,9 +69,13 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
         first, last = edition_fetch_days(edition, settle_days, today)
         months = months_between(context.instance.get_dynamic_partitions(FETCH_MONTHS), first, last)
         if not months:  # nothing landed for it yet: land first, ask again at a later tick
-            run_requests.append(dg.RunRequest(asset_selection=[*REGISTRY_KEYS.values(), LANDING_KEY],
-                                              run_key=f"landing-for-{edition.id}@{today}",
-                                              tags=backfill_tags(edition.id)))
+            run_requests.append(
+                dg.RunRequest(
+                    asset_selection=[*REGISTRY_KEYS.values(), LANDING_KEY],
+                    run_key=f"landing-for-{edition.id}@{today}",
+                    tags=backfill_tags(edition.id),
+                )
+            )
             context.log.info(f"edition {edition.id}: no fetch month of {first} .. {last} landed yet; landing first")
             continue
         if not context.instance.has_dynamic_partition(edition_partitions.name, edition.id):
@@ -95,7 +99,7 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="After fetch months are cleaned: rebuilds each built edition they can change, and records on "
-                "the edition's rankings why the others stand.",
+    "the edition's rankings why the others stand.",
 )
 def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dg.SensorResult | dg.SkipReason:
     last_clean = latest_clean(context.instance)
@@ -107,9 +111,13 @@ def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Wareho
             impacts = built_edition_impacts(context.instance, conn, award_keys)
     except WarehouseBusy as exc:
         return dg.SkipReason(f"{exc}; looking again at the next tick")
-    requests = [dg.RunRequest(partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}",
-                              tags={"gsm/update": i.reason[:200]})
-                for i in impacts if i.changed]
+    requests = [
+        dg.RunRequest(
+            partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}", tags={"gsm/update": i.reason[:200]}
+        )
+        for i in impacts
+        if i.changed
+    ]
     for impact in impacts:
         context.log.info(f"edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
     return dg.SensorResult(run_requests=requests, cursor=str(last_clean))

@@ -25,8 +25,11 @@ def nominees_consistent(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     rel, cols, edition_col = _mart(conn, RANKINGS_MART)
     needed = {"rank", "score", "nominee", "methodology_version"}
     if edition_col is None or not needed <= set(cols):
-        return CheckOutcome(False, f"{rel} lacks {sorted(needed - set(cols)) or [edition_col]}: nominees cannot be checked",
-                            {"columns": ", ".join(cols)})
+        return CheckOutcome(
+            False,
+            f"{rel} lacks {sorted(needed - set(cols)) or [edition_col]}: nominees cannot be checked",
+            {"columns": ", ".join(cols)},
+        )
     if edition is not None and not edition_exists(conn, edition):
         return CheckOutcome(False, f"edition {edition} is not in registry.editions")
     editions = _editions(conn, edition, rel, edition_col)
@@ -52,7 +55,8 @@ def nominees_consistent(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     bad = records(cur, limit=None)
     nominees = conn.execute(
         f"SELECT count(*) FILTER (WHERE nominee), count(*) FROM {rel} WHERE list_contains(?::VARCHAR[], {edition_col})",
-        [editions]).fetchone()
+        [editions],
+    ).fetchone()
     meta = {"editions": ", ".join(editions), "nominees": nominees[0], "rows": nominees[1]}
     if bad:
         first = bad[0]
@@ -64,11 +68,14 @@ def nominees_consistent(conn: duckdb.DuckDBPyConnection, edition: str | None = N
         )
     if nominees[1] == 0:
         return CheckOutcome(False, f"no ranking rows for edition(s) {', '.join(editions) or '-'}", meta)
-    return CheckOutcome(True, f"{nominees[0]} nominee(s) in {nominees[1]} ranking row(s), each flag as the methodology says", meta)
+    return CheckOutcome(
+        True, f"{nominees[0]} nominee(s) in {nominees[1]} ranking row(s), each flag as the methodology says", meta
+    )
 
 
-def export_matches_warehouse(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                             home: Path | None = None) -> CheckOutcome:
+def export_matches_warehouse(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, home: Path | None = None
+) -> CheckOutcome:
     """GSM_HOME/exports/<edition>/rankings.json holds exactly the warehouse's rankings rows: what
     the jury is sent is what was computed and checked."""
     rel, _, edition_col = _mart(conn, RANKINGS_MART)
@@ -88,12 +95,23 @@ def export_matches_warehouse(conn: duckdb.DuckDBPyConnection, edition: str | Non
             continue
         if exported != expected:
             differing = sum(1 for a, b in zip(exported, expected) if a != b) + abs(len(exported) - len(expected))
-            problems.append({"edition": ed, "export": str(path),
-                             "problem": f"{differing} row(s) differ ({len(exported)} exported, {len(expected)} in the warehouse)"})
+            problems.append(
+                {
+                    "edition": ed,
+                    "export": str(path),
+                    "problem": f"{differing} row(s) differ ({len(exported)} exported, {len(expected)} in the warehouse)",
+                }
+            )
     if problems:
         first = problems[0]
-        return CheckOutcome(False, f"{len(problems)} export(s) differ from the warehouse; first {first['edition']}: "
-                                   f"{first['problem']} ({first['export']}). Re-materialize `rankings`",
-                            {"problems": problems})
-    return CheckOutcome(True, f"the exports of edition(s) {', '.join(editions) or '-'} match the warehouse rankings",
-                        {"editions": ", ".join(editions)})
+        return CheckOutcome(
+            False,
+            f"{len(problems)} export(s) differ from the warehouse; first {first['edition']}: "
+            f"{first['problem']} ({first['export']}). Re-materialize `rankings`",
+            {"problems": problems},
+        )
+    return CheckOutcome(
+        True,
+        f"the exports of edition(s) {', '.join(editions) or '-'} match the warehouse rankings",
+        {"editions": ", ".join(editions)},
+    )

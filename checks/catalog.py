@@ -86,67 +86,168 @@ MARTS_GROUP = "award_metrics"
 
 QUALITY_CHECKS: tuple[QualityCheck, ...] = (
     # registry
-    _blocking(REGISTRY_ASSET, ACCOUNTS_CLAIMED_ONCE, EVERYTHING, registry.accounts_claimed_once,
-              "Each institution account is listed once, by one institution (registry.accounts)."),
+    _blocking(
+        REGISTRY_ASSET,
+        ACCOUNTS_CLAIMED_ONCE,
+        EVERYTHING,
+        registry.accounts_claimed_once,
+        "Each institution account is listed once, by one institution (registry.accounts).",
+    ),
     # raw
-    _blocking(LANDING_ASSET, LANDED_FILES_INTACT, EVERYTHING, raw.landed_files_intact,
-              "Every landed file is still in GSM_HOME/landing with its landed size (the audit trail)."),
-    _blocking(LANDING_ASSET, LANDED_FILES_INDEXED, EVERYTHING, raw.landed_files_indexed,
-              "No landed file without its envelopes: raw.envelopes holds as many rows per landed file as "
-              "envelopes were read from it at landing."),
+    _blocking(
+        LANDING_ASSET,
+        LANDED_FILES_INTACT,
+        EVERYTHING,
+        raw.landed_files_intact,
+        "Every landed file is still in GSM_HOME/landing with its landed size (the audit trail).",
+    ),
+    _blocking(
+        LANDING_ASSET,
+        LANDED_FILES_INDEXED,
+        EVERYTHING,
+        raw.landed_files_indexed,
+        "No landed file without its envelopes: raw.envelopes holds as many rows per landed file as "
+        "envelopes were read from it at landing.",
+    ),
     *(
-        _blocking(RAW_ASSETS[p], ENVELOPES_INDEXED_ONCE, FETCH_DAYS, partial(raw.envelopes_indexed_once, platform=p),
-                  f"Each landed {p} envelope line is indexed once in raw.envelopes, from a landed file.",
-                  group=RAW_GROUP)
+        _blocking(
+            RAW_ASSETS[p],
+            ENVELOPES_INDEXED_ONCE,
+            FETCH_DAYS,
+            partial(raw.envelopes_indexed_once, platform=p),
+            f"Each landed {p} envelope line is indexed once in raw.envelopes, from a landed file.",
+            group=RAW_GROUP,
+        )
         for p in PLATFORMS
     ),
     # cleaned
-    _blocking(POSTS_ASSET, ENVELOPES_ACCOUNTED_FOR, FETCH_DAYS, cleaned.envelopes_accounted_for,
-              "Envelopes indexed (counted from raw.envelopes) = parsed + quarantined whole, per fetch day and "
-              "platform: no landed envelope goes nowhere.", CLEANED_GROUP),
-    _blocking(POSTS_ASSET, RECONCILIATION_BALANCED, FETCH_DAYS, cleaned.reconciliation_balanced,
-              "Post records read = clean + duplicates + quarantined per fetch day and platform, "
-              "matching the rows in clean.post_snapshots and clean.quarantine.", CLEANED_GROUP),
-    _blocking(FOLLOWERS_ASSET, PROFILE_RECONCILIATION_BALANCED, FETCH_DAYS, cleaned.profile_reconciliation_balanced,
-              "Profile records (the follower counts each body lists) read = snapshots + quarantined per fetch day "
-              "and platform, matching the rows in clean.follower_snapshots and clean.quarantine.", CLEANED_GROUP),
-    _blocking(POSTS_ASSET, GREAT_EXPECTATIONS_SUITE, FETCH_DAYS,
-              partial(suites.expectations_met, table="clean.post_snapshots"),
-              "Great Expectations suite on clean.post_snapshots (deterministic sample + aggregates over every row).",
-              CLEANED_GROUP),
-    _blocking(FOLLOWERS_ASSET, GREAT_EXPECTATIONS_SUITE, FETCH_DAYS,
-              partial(suites.expectations_met, table="clean.follower_snapshots"),
-              "Great Expectations suite on clean.follower_snapshots (deterministic sample + aggregates over every row).",
-              CLEANED_GROUP),
-    _warning(FOLLOWERS_ASSET, FOLLOWER_COUNT_JUMPS, FETCH_DAYS, cleaned.follower_jumps,
-             "No follower count moves more than 50% within 7 days.", CLEANED_GROUP),
-    _warning(QUARANTINE_ASSET, QUARANTINE_EMPTY, FETCH_DAYS, cleaned.quarantine_empty,
-             "Nothing was quarantined (each quarantined record is data the award does not see).", CLEANED_GROUP),
+    _blocking(
+        POSTS_ASSET,
+        ENVELOPES_ACCOUNTED_FOR,
+        FETCH_DAYS,
+        cleaned.envelopes_accounted_for,
+        "Envelopes indexed (counted from raw.envelopes) = parsed + quarantined whole, per fetch day and "
+        "platform: no landed envelope goes nowhere.",
+        CLEANED_GROUP,
+    ),
+    _blocking(
+        POSTS_ASSET,
+        RECONCILIATION_BALANCED,
+        FETCH_DAYS,
+        cleaned.reconciliation_balanced,
+        "Post records read = clean + duplicates + quarantined per fetch day and platform, "
+        "matching the rows in clean.post_snapshots and clean.quarantine.",
+        CLEANED_GROUP,
+    ),
+    _blocking(
+        FOLLOWERS_ASSET,
+        PROFILE_RECONCILIATION_BALANCED,
+        FETCH_DAYS,
+        cleaned.profile_reconciliation_balanced,
+        "Profile records (the follower counts each body lists) read = snapshots + quarantined per fetch day "
+        "and platform, matching the rows in clean.follower_snapshots and clean.quarantine.",
+        CLEANED_GROUP,
+    ),
+    _blocking(
+        POSTS_ASSET,
+        GREAT_EXPECTATIONS_SUITE,
+        FETCH_DAYS,
+        partial(suites.expectations_met, table="clean.post_snapshots"),
+        "Great Expectations suite on clean.post_snapshots (deterministic sample + aggregates over every row).",
+        CLEANED_GROUP,
+    ),
+    _blocking(
+        FOLLOWERS_ASSET,
+        GREAT_EXPECTATIONS_SUITE,
+        FETCH_DAYS,
+        partial(suites.expectations_met, table="clean.follower_snapshots"),
+        "Great Expectations suite on clean.follower_snapshots (deterministic sample + aggregates over every row).",
+        CLEANED_GROUP,
+    ),
+    _warning(
+        FOLLOWERS_ASSET,
+        FOLLOWER_COUNT_JUMPS,
+        FETCH_DAYS,
+        cleaned.follower_jumps,
+        "No follower count moves more than 50% within 7 days.",
+        CLEANED_GROUP,
+    ),
+    _warning(
+        QUARANTINE_ASSET,
+        QUARANTINE_EMPTY,
+        FETCH_DAYS,
+        cleaned.quarantine_empty,
+        "Nothing was quarantined (each quarantined record is data the award does not see).",
+        CLEANED_GROUP,
+    ),
     # marts: one per award metric, then the rankings mart
     *(
         check
         for m in (*marts.METRIC_MARTS, marts.RANKINGS_MART)
         for check in (
-            _blocking(MART_ASSETS[m], SCORES_IN_RANGE, EDITION, partial(marts.scores_in_range, model=m),
-                      f"Every score of main.{m} is in [0, 100] (never NULL or NaN).", MARTS_GROUP),
-            _blocking(MART_ASSETS[m], RANKS_CONTIGUOUS, EDITION, partial(marts.ranks_contiguous, model=m),
-                      f"Ranks of main.{m} are 1..n without gap or duplicate per (edition, category, cluster).",
-                      MARTS_GROUP),
+            _blocking(
+                MART_ASSETS[m],
+                SCORES_IN_RANGE,
+                EDITION,
+                partial(marts.scores_in_range, model=m),
+                f"Every score of main.{m} is in [0, 100] (never NULL or NaN).",
+                MARTS_GROUP,
+            ),
+            _blocking(
+                MART_ASSETS[m],
+                RANKS_CONTIGUOUS,
+                EDITION,
+                partial(marts.ranks_contiguous, model=m),
+                f"Ranks of main.{m} are 1..n without gap or duplicate per (edition, category, cluster).",
+                MARTS_GROUP,
+            ),
         )
     ),
-    _blocking(MART_ASSETS[marts.RANKINGS_MART], EVERY_CLUSTER_RANKED, EDITION, marts.every_cluster_ranked,
-              "Every cluster of the edition has a ranked institution in every category.", MARTS_GROUP),
-    _warning(MART_ASSETS[marts.RANKINGS_MART], INSTITUTIONS_WITH_POSTS_RANKED, EDITION,
-             marts.institutions_with_posts_ranked,
-             "The ranked institutions are exactly those with a post in the window, each in every category.", MARTS_GROUP),
-    _warning(MART_ASSETS["most_active"], ACCOUNTS_HAVE_POSTS, EDITION, marts.accounts_have_posts,
-             "Every institution account of the edition has a post in the edition window.", MARTS_GROUP),
-    _warning(MART_ASSETS["most_engaging"], ENGAGEMENT_OUTLIERS, EDITION, marts.engagement_outliers,
-             "No post has an er above 10x its account's median er (accounts with 20+ other posts with an er).",
-             MARTS_GROUP),
+    _blocking(
+        MART_ASSETS[marts.RANKINGS_MART],
+        EVERY_CLUSTER_RANKED,
+        EDITION,
+        marts.every_cluster_ranked,
+        "Every cluster of the edition has a ranked institution in every category.",
+        MARTS_GROUP,
+    ),
+    _warning(
+        MART_ASSETS[marts.RANKINGS_MART],
+        INSTITUTIONS_WITH_POSTS_RANKED,
+        EDITION,
+        marts.institutions_with_posts_ranked,
+        "The ranked institutions are exactly those with a post in the window, each in every category.",
+        MARTS_GROUP,
+    ),
+    _warning(
+        MART_ASSETS["most_active"],
+        ACCOUNTS_HAVE_POSTS,
+        EDITION,
+        marts.accounts_have_posts,
+        "Every institution account of the edition has a post in the edition window.",
+        MARTS_GROUP,
+    ),
+    _warning(
+        MART_ASSETS["most_engaging"],
+        ENGAGEMENT_OUTLIERS,
+        EDITION,
+        marts.engagement_outliers,
+        "No post has an er above 10x its account's median er (accounts with 20+ other posts with an er).",
+        MARTS_GROUP,
+    ),
     # the final rankings asset
-    _blocking(RANKINGS_ASSET, NOMINEES_CONSISTENT, EDITION, award.nominees_consistent,
-              "nominee = rank <= nominees_per_category and score > 0, with the edition's methodology version."),
-    _blocking(RANKINGS_ASSET, EXPORT_MATCHES_WAREHOUSE, EDITION, award.export_matches_warehouse,
-              "exports/<edition>/rankings.json holds exactly the warehouse's rankings rows."),
+    _blocking(
+        RANKINGS_ASSET,
+        NOMINEES_CONSISTENT,
+        EDITION,
+        award.nominees_consistent,
+        "nominee = rank <= nominees_per_category and score > 0, with the edition's methodology version.",
+    ),
+    _blocking(
+        RANKINGS_ASSET,
+        EXPORT_MATCHES_WAREHOUSE,
+        EDITION,
+        award.export_matches_warehouse,
+        "exports/<edition>/rankings.json holds exactly the warehouse's rankings rows.",
+    ),
 )

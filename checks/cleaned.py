@@ -25,7 +25,8 @@ def reconciliation(conn: duckdb.DuckDBPyConnection, where: str = "true", record_
         f"""SELECT coalesce(platform, '(unreadable)') AS platform, sum(raw_records)::BIGINT AS raw_records,
                    sum(clean)::BIGINT AS clean, sum(duplicates)::BIGINT AS duplicates,
                    sum(quarantined)::BIGINT AS quarantined
-            FROM clean.reconciliation WHERE record_kind = ? AND {where} GROUP BY 1 ORDER BY 1""", [record_kind]
+            FROM clean.reconciliation WHERE record_kind = ? AND {where} GROUP BY 1 ORDER BY 1""",
+        [record_kind],
     )
     return records(cur, limit=None)
 
@@ -65,8 +66,9 @@ def _ledger_rows(conn: duckdb.DuckDBPyConnection, scope: str, kind: str) -> list
     return records(cur, limit=None)
 
 
-def _ledger_balanced(conn: duckdb.DuckDBPyConnection, edition: str | None, fetch_days: FetchDays,
-                     kind: str) -> CheckOutcome:
+def _ledger_balanced(
+    conn: duckdb.DuckDBPyConnection, edition: str | None, fetch_days: FetchDays, kind: str
+) -> CheckOutcome:
     """read = kept + duplicates + quarantined per fetch day and platform, and the kept and
     quarantined counts are the rows the tables hold. The second half is what makes the first
     trustworthy: a record the reconciliation counts but no table holds was dropped silently."""
@@ -76,18 +78,28 @@ def _ledger_balanced(conn: duckdb.DuckDBPyConnection, edition: str | None, fetch
     for r in _ledger_rows(conn, scope.where(), kind):
         problems = []
         if r["raw_records"] != r["clean"] + r["duplicates"] + r["quarantined"]:
-            problems.append(f"read {r['raw_records']} != {r['clean']} {kept} + {r['duplicates']} duplicates "
-                            f"+ {r['quarantined']} quarantined")
+            problems.append(
+                f"read {r['raw_records']} != {r['clean']} {kept} + {r['duplicates']} duplicates "
+                f"+ {r['quarantined']} quarantined"
+            )
         if r["clean"] != r["clean_rows"]:
             table = _LEDGERS[kind][0]
             problems.append(f"reconciliation says {r['clean']} {kept}, {table} holds {r['clean_rows']}")
         if r["quarantined"] != r["quarantine_rows"]:
-            problems.append(f"reconciliation says {r['quarantined']} quarantined, clean.quarantine holds {r['quarantine_rows']}")
+            problems.append(
+                f"reconciliation says {r['quarantined']} quarantined, clean.quarantine holds {r['quarantine_rows']}"
+            )
         if problems:
             bad.append({"fetch_date": r["fetch_date"], "platform": r["platform"], "problem": "; ".join(problems)})
     ledger = getattr(accounting.counts(conn, scope), "posts" if kind == "post" else "profiles")
-    meta = {"scope": scope.label, "by_platform": reconciliation(conn, scope.where(), kind), "raw_records": ledger.read,
-            "clean": ledger.kept, "duplicates": ledger.duplicates, "quarantined": ledger.quarantined}
+    meta = {
+        "scope": scope.label,
+        "by_platform": reconciliation(conn, scope.where(), kind),
+        "raw_records": ledger.read,
+        "clean": ledger.kept,
+        "duplicates": ledger.duplicates,
+        "quarantined": ledger.quarantined,
+    }
     if bad:
         first = bad[0]
         return CheckOutcome(
@@ -107,20 +119,23 @@ def _ledger_balanced(conn: duckdb.DuckDBPyConnection, edition: str | None, fetch
     )
 
 
-def reconciliation_balanced(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                            fetch_days: FetchDays = None) -> CheckOutcome:
+def reconciliation_balanced(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, fetch_days: FetchDays = None
+) -> CheckOutcome:
     """Post records: read (the length of each page's list) = clean + duplicates + quarantined."""
     return _ledger_balanced(conn, edition, fetch_days, "post")
 
 
-def profile_reconciliation_balanced(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                                    fetch_days: FetchDays = None) -> CheckOutcome:
+def profile_reconciliation_balanced(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, fetch_days: FetchDays = None
+) -> CheckOutcome:
     """Profile records (follower counts): read (the accounts each body lists) = snapshots + quarantined."""
     return _ledger_balanced(conn, edition, fetch_days, "profile")
 
 
-def envelopes_accounted_for(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                            fetch_days: FetchDays = None) -> CheckOutcome:
+def envelopes_accounted_for(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, fetch_days: FetchDays = None
+) -> CheckOutcome:
     """Every envelope the landing indexed (counted from raw.envelopes, not from the cleaning) was
     parsed or quarantined whole, per fetch day and platform. An envelope the cleaning never
     reached (a fetch month never cleaned, a platform skipped) fails it, whatever the record
@@ -146,19 +161,29 @@ def envelopes_accounted_for(conn: duckdb.DuckDBPyConnection, edition: str | None
         """
     )
     rows = records(cur, limit=None)
-    bad = [r for r in rows
-           if r["indexed"] != r["parsed"] + r["quarantined"] or r["quarantined"] != r["quarantined_counted"]]
+    bad = [
+        r
+        for r in rows
+        if r["indexed"] != r["parsed"] + r["quarantined"] or r["quarantined"] != r["quarantined_counted"]
+    ]
     by_month: dict[tuple, dict] = {}
     for r in rows:
         month = r["fetch_date"][:7] if r["fetch_date"] else "(undated)"
         m = by_month.setdefault((month, r["platform"] or "(unreadable)"), {"indexed": 0, "parsed": 0, "quarantined": 0})
         for k in m:
             m[k] += r[k]
-    table = [{"fetch_month": m, "platform": p, **v, "balanced": v["indexed"] == v["parsed"] + v["quarantined"]}
-             for (m, p), v in sorted(by_month.items())]
+    table = [
+        {"fetch_month": m, "platform": p, **v, "balanced": v["indexed"] == v["parsed"] + v["quarantined"]}
+        for (m, p), v in sorted(by_month.items())
+    ]
     env = accounting.counts(conn, scope).envelopes
-    meta = {"scope": scope.label, "by_month": table, "indexed": env.read, "parsed": env.kept,
-            "quarantined": env.quarantined}
+    meta = {
+        "scope": scope.label,
+        "by_month": table,
+        "indexed": env.read,
+        "parsed": env.kept,
+        "quarantined": env.quarantined,
+    }
     if bad:
         first = bad[0]
         lost = sum(max(r["indexed"] - r["parsed"] - r["quarantined"], 0) for r in bad)
@@ -170,31 +195,47 @@ def envelopes_accounted_for(conn: duckdb.DuckDBPyConnection, edition: str | None
             "fetch month(s) (gsm update); if it persists, the cleaning loses envelopes",
             {**meta, "unbalanced": bad[:50]},
         )
-    return CheckOutcome(True, f"{env.read} envelopes indexed = {env.kept} parsed + {env.quarantined} quarantined "
-                              "whole, "
-                              f"on every fetch day and platform of {scope.label}", meta)
+    return CheckOutcome(
+        True,
+        f"{env.read} envelopes indexed = {env.kept} parsed + {env.quarantined} quarantined "
+        "whole, "
+        f"on every fetch day and platform of {scope.label}",
+        meta,
+    )
 
 
-def quarantine_empty(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                     fetch_days: FetchDays = None) -> CheckOutcome:
+def quarantine_empty(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, fetch_days: FetchDays = None
+) -> CheckOutcome:
     """Nothing quarantined. A warning, not an error: quarantined records are accounted for and
     the run goes on, but each one is data the award does not see, so a person should look."""
     scope = resolve_scope(conn, edition, fetch_days)
     where = scope.where()
     c = accounting.counts(conn, scope)
     n = c.quarantine_rows
-    kinds = {"post_records_quarantined": c.posts.quarantined, "profile_records_quarantined": c.profiles.quarantined,
-             "envelopes_quarantined_whole": c.envelopes.quarantined, "quarantined": n, "scope": scope.label}
+    kinds = {
+        "post_records_quarantined": c.posts.quarantined,
+        "profile_records_quarantined": c.profiles.quarantined,
+        "envelopes_quarantined_whole": c.envelopes.quarantined,
+        "quarantined": n,
+        "scope": scope.label,
+    }
     if n == 0:
         return CheckOutcome(True, f"nothing quarantined in {scope.label}", kinds)
     # reasons quote the offending values; without them, reasons group into kinds of damage
-    by_reason = records(conn.execute(
-        f"""SELECT coalesce(platform, '(unreadable)') AS platform, record_kind,
+    by_reason = records(
+        conn.execute(
+            f"""SELECT coalesce(platform, '(unreadable)') AS platform, record_kind,
                    regexp_replace(reason, '"[^"]*"', '"…"', 'g') AS reason, count(*) AS records
-            FROM clean.quarantine WHERE {where} GROUP BY ALL ORDER BY records DESC, 1, 3"""))
-    examples = records(conn.execute(
-        f"""SELECT source_file, source_line, source_position, post_id, platform, record_kind, reason
-            FROM clean.quarantine WHERE {where} ORDER BY source_file, source_line, source_position NULLS FIRST"""))
+            FROM clean.quarantine WHERE {where} GROUP BY ALL ORDER BY records DESC, 1, 3"""
+        )
+    )
+    examples = records(
+        conn.execute(
+            f"""SELECT source_file, source_line, source_position, post_id, platform, record_kind, reason
+            FROM clean.quarantine WHERE {where} ORDER BY source_file, source_line, source_position NULLS FIRST"""
+        )
+    )
     top = by_reason[0]
     return CheckOutcome(
         False,
@@ -206,9 +247,14 @@ def quarantine_empty(conn: duckdb.DuckDBPyConnection, edition: str | None = None
     )
 
 
-def follower_jumps(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                   fetch_days: FetchDays = None, share: float = FOLLOWER_JUMP_SHARE,
-                   days: int = FOLLOWER_JUMP_DAYS) -> CheckOutcome:
+def follower_jumps(
+    conn: duckdb.DuckDBPyConnection,
+    edition: str | None = None,
+    *,
+    fetch_days: FetchDays = None,
+    share: float = FOLLOWER_JUMP_SHARE,
+    days: int = FOLLOWER_JUMP_DAYS,
+) -> CheckOutcome:
     """A follower count more than `share` above the lowest, or below the highest, count of the
     same account in the `days` before it. Against every earlier snapshot of the window, not just
     the previous one, so that a climb in several small steps is seen too. Audience divides

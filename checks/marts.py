@@ -54,8 +54,11 @@ def scores_in_range(conn: duckdb.DuckDBPyConnection, edition: str | None = None,
     rel, cols, edition_col = _mart(conn, model)
     score_cols = [c for c in cols if c == "score" or c.endswith("_score")]
     if not score_cols:
-        return CheckOutcome(False, f"{rel} has no score column (score or *_score): the [0, 100] range cannot be checked",
-                            {"columns": ", ".join(cols)})
+        return CheckOutcome(
+            False,
+            f"{rel} has no score column (score or *_score): the [0, 100] range cannot be checked",
+            {"columns": ", ".join(cols)},
+        )
     where, params = _edition_where(edition, edition_col)
     bad_conditions = []
     for c in score_cols:
@@ -66,11 +69,17 @@ def scores_in_range(conn: duckdb.DuckDBPyConnection, edition: str | None = None,
         bad_conditions.append(f"({cond})")
     bad = " OR ".join(bad_conditions)
     keys = [c for c in (edition_col, *KEY_COLUMNS) if c and c in cols]
-    n_rows, n_bad = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM {rel} WHERE {where}", params).fetchone()
+    n_rows, n_bad = conn.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM {rel} WHERE {where}", params
+    ).fetchone()
     meta = {"rows": n_rows, "score_columns": ", ".join(score_cols), "out_of_range": n_bad}
     if n_bad:
-        examples = records(conn.execute(
-            f"SELECT {', '.join(keys + score_cols)} FROM {rel} WHERE ({where}) AND ({bad}) ORDER BY ALL LIMIT {EXAMPLES}", params))
+        examples = records(
+            conn.execute(
+                f"SELECT {', '.join(keys + score_cols)} FROM {rel} WHERE ({where}) AND ({bad}) ORDER BY ALL LIMIT {EXAMPLES}",
+                params,
+            )
+        )
         first = examples[0]
         return CheckOutcome(
             False,
@@ -100,10 +109,13 @@ def ranks_contiguous(conn: duckdb.DuckDBPyConnection, edition: str | None = None
         params,
     )
     bad = records(cur, limit=None)
-    n_groups = conn.execute(f"SELECT count(*) FROM (SELECT DISTINCT {group_sql} FROM {rel} WHERE {where})", params).fetchone()[0]
+    n_groups = conn.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {group_sql} FROM {rel} WHERE {where})", params
+    ).fetchone()[0]
     if not bad:
-        return CheckOutcome(True, f"ranks are 1..n without gap or duplicate in all {n_groups} group(s) of {rel}",
-                            {"groups": n_groups})
+        return CheckOutcome(
+            True, f"ranks are 1..n without gap or duplicate in all {n_groups} group(s) of {rel}", {"groups": n_groups}
+        )
     for b in bad:
         kinds = []
         if b["distinct_ranks"] < b["ranked"]:
@@ -122,15 +134,19 @@ def ranks_contiguous(conn: duckdb.DuckDBPyConnection, edition: str | None = None
     )
 
 
-def every_cluster_ranked(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                         model: str = RANKINGS_MART) -> CheckOutcome:
+def every_cluster_ranked(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, model: str = RANKINGS_MART
+) -> CheckOutcome:
     """Every cluster an edition awards has at least one ranked institution in every category.
     An empty cluster means its institutions' accounts or posts never reached the marts (a
     registry, window or platform mistake), and the jury would get no nominees for it."""
     rel, cols, edition_col = _mart(conn, model)
     if edition_col is None or "cluster" not in cols:
-        return CheckOutcome(False, f"{rel} has no edition or cluster column: cluster coverage cannot be checked",
-                            {"columns": ", ".join(cols)})
+        return CheckOutcome(
+            False,
+            f"{rel} has no edition or cluster column: cluster coverage cannot be checked",
+            {"columns": ", ".join(cols)},
+        )
     if edition is not None:
         if not edition_exists(conn, edition):
             return CheckOutcome(False, f"edition {edition} is not in registry.editions")
@@ -164,14 +180,20 @@ def every_cluster_ranked(conn: duckdb.DuckDBPyConnection, edition: str | None = 
             + ". Check the registry (institutions of that cluster, their accounts) and the landed data",
             {**meta, "missing_examples": missing[:50]},
         )
-    return CheckOutcome(True, f"every cluster of edition(s) {', '.join(editions)} has ranked institutions in every category", meta)
+    return CheckOutcome(
+        True, f"every cluster of edition(s) {', '.join(editions)} has ranked institutions in every category", meta
+    )
 
 
 def _editions_with_posts(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in conn.execute(
-        """SELECT e.edition_id FROM registry.editions e
+    return [
+        r[0]
+        for r in conn.execute(
+            """SELECT e.edition_id FROM registry.editions e
            WHERE EXISTS (SELECT 1 FROM clean.post_snapshots p WHERE p.published_at >= e.start_date AND p.published_at < e.end_date)
-           ORDER BY e.start_date, e.edition_id""").fetchall()]
+           ORDER BY e.start_date, e.edition_id"""
+        ).fetchall()
+    ]
 
 
 def _scope_editions(conn: duckdb.DuckDBPyConnection, edition: str | None) -> list[str]:
@@ -194,16 +216,20 @@ _POSTED_INSTITUTIONS = """
 """
 
 
-def institutions_with_posts_ranked(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                                   model: str = RANKINGS_MART) -> CheckOutcome:
+def institutions_with_posts_ranked(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, model: str = RANKINGS_MART
+) -> CheckOutcome:
     """The ranked institutions are exactly those with a post in the window, each in every
     category: nobody with posts silently left out, nobody without posts ranked. Recomputed from
     the cleaned tables, independently of the dbt models."""
     rel, cols, edition_col = _mart(conn, model)
     if edition_col is None or "institution_id" not in cols:
         return CheckOutcome(False, f"{rel} has no edition or institution_id column", {"columns": ", ".join(cols)})
-    editions = [edition] if edition is not None else [
-        r[0] for r in conn.execute(f"SELECT DISTINCT {edition_col} FROM {rel} ORDER BY 1").fetchall()]
+    editions = (
+        [edition]
+        if edition is not None
+        else [r[0] for r in conn.execute(f"SELECT DISTINCT {edition_col} FROM {rel} ORDER BY 1").fetchall()]
+    )
     n_categories = len(CATEGORIES) if "category" in cols else 1
     category_count = "count(DISTINCT category)" if "category" in cols else "1"
     cur = conn.execute(
@@ -221,8 +247,12 @@ def institutions_with_posts_ranked(conn: duckdb.DuckDBPyConnection, edition: str
     )
     bad = records(cur, limit=None)
     if not bad:
-        return CheckOutcome(True, f"the ranked institutions of edition(s) {', '.join(editions) or '-'} are exactly those "
-                                  "with a post in the window, each in every category", {"editions": ", ".join(editions)})
+        return CheckOutcome(
+            True,
+            f"the ranked institutions of edition(s) {', '.join(editions) or '-'} are exactly those "
+            "with a post in the window, each in every category",
+            {"editions": ", ".join(editions)},
+        )
     first = bad[0]
     return CheckOutcome(
         False,
@@ -254,8 +284,11 @@ def accounts_have_posts(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     )
     silent = records(cur, limit=None)
     if not silent:
-        return CheckOutcome(True, f"every institution account has a post in the window of edition(s) {', '.join(editions) or '-'}",
-                            {"editions": ", ".join(editions)})
+        return CheckOutcome(
+            True,
+            f"every institution account has a post in the window of edition(s) {', '.join(editions) or '-'}",
+            {"editions": ", ".join(editions)},
+        )
     first = silent[0]
     return CheckOutcome(
         False,
@@ -265,8 +298,13 @@ def accounts_have_posts(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     )
 
 
-def engagement_outliers(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                        factor: float = ER_OUTLIER_FACTOR, history: int = ER_HISTORY_POSTS) -> CheckOutcome:
+def engagement_outliers(
+    conn: duckdb.DuckDBPyConnection,
+    edition: str | None = None,
+    *,
+    factor: float = ER_OUTLIER_FACTOR,
+    history: int = ER_HISTORY_POSTS,
+) -> CheckOutcome:
     """Posts whose er is more than `factor` times the median er of their own account, where the
     account has at least `history` other posts with an er: possible bought engagement, or a count read
     from the wrong field. Compared with the account's own history, not the cluster's, so a
@@ -275,7 +313,9 @@ def engagement_outliers(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     divides by views; hidden counts have no er); it is recomputed here from the cleaned tables
     so the warning does not depend on the models it warns about."""
     if edition is not None:
-        window = conn.execute("SELECT start_date, end_date FROM registry.editions WHERE edition_id = ?", [edition]).fetchone()
+        window = conn.execute(
+            "SELECT start_date, end_date FROM registry.editions WHERE edition_id = ?", [edition]
+        ).fetchone()
         if window is None:
             return CheckOutcome(False, f"edition {edition} is not in registry.editions")
         in_scope = f"published_at >= DATE '{window[0]}' AND published_at < DATE '{window[1]}'"
@@ -311,7 +351,9 @@ def engagement_outliers(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     outliers = records(conn.execute(sql), limit=None)
     scope = f"edition {edition}" if edition else "all posts"
     if not outliers:
-        return CheckOutcome(True, f"no post ({scope}) has an er above {factor:g}x its account's median", {"outliers": 0})
+        return CheckOutcome(
+            True, f"no post ({scope}) has an er above {factor:g}x its account's median", {"outliers": 0}
+        )
     first = outliers[0]
     return CheckOutcome(
         False,

@@ -84,7 +84,10 @@ def _plain(value: Any) -> Any:
 
 
 def known_editions(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT edition_id FROM registry.editions ORDER BY start_date, edition_id").fetchall()]
+    return [
+        r[0]
+        for r in conn.execute("SELECT edition_id FROM registry.editions ORDER BY start_date, edition_id").fetchall()
+    ]
 
 
 def edition_exists(conn: duckdb.DuckDBPyConnection, edition: str) -> bool:
@@ -102,8 +105,7 @@ def fetch_day_filter(fetch_days: FetchDays, column: str = "fetch_date") -> str:
     return accounting.scope_of_days(fetch_days).where(column)
 
 
-def resolve_fetch_days(conn: duckdb.DuckDBPyConnection, edition: str | None,
-                       fetch_days: FetchDays) -> FetchDays:
+def resolve_fetch_days(conn: duckdb.DuckDBPyConnection, edition: str | None, fetch_days: FetchDays) -> FetchDays:
     """A fetch-day scoped check runs on the given window(s) (its Dagster run's fetch months),
     else on the edition's fetch days, else on everything."""
     if fetch_days is not None:

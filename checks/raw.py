@@ -9,8 +9,9 @@ import duckdb
 from checks.outcome import CheckOutcome, FetchDays, fetch_day_filter, records, resolve_fetch_days, warehouse_home
 
 
-def landed_files_intact(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                        home: Path | None = None) -> CheckOutcome:
+def landed_files_intact(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, home: Path | None = None
+) -> CheckOutcome:
     """Every landed file is still under GSM_HOME/landing with the size it was landed with.
     Landed files are the audit trail (every score traces back to a file and its sha256): a
     file that disappeared or changed breaks it. Size, not a full re-hash, so the check stays
@@ -24,7 +25,9 @@ def landed_files_intact(conn: duckdb.DuckDBPyConnection, edition: str | None = N
         if not p.is_file():
             problems.append({"path": path, "problem": "missing", "landed_bytes": size, "bytes_now": None})
         elif p.stat().st_size != size:
-            problems.append({"path": path, "problem": "size changed", "landed_bytes": size, "bytes_now": p.stat().st_size})
+            problems.append(
+                {"path": path, "problem": "size changed", "landed_bytes": size, "bytes_now": p.stat().st_size}
+            )
     unreadable = conn.execute("SELECT count(*) FROM raw.envelopes WHERE platform IS NULL").fetchone()[0]
     meta = {"landed_files": len(files), "envelopes_without_readable_header": unreadable, "home": str(home)}
     if problems:
@@ -37,8 +40,9 @@ def landed_files_intact(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     return CheckOutcome(True, f"all {len(files)} landed file(s) present with their landed size", meta)
 
 
-def landed_files_indexed(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *,
-                         home: Path | None = None) -> CheckOutcome:
+def landed_files_indexed(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, home: Path | None = None
+) -> CheckOutcome:
     """No landed file without its envelopes: each landed file has as many raw.envelopes rows
     as envelopes were read from it at landing (clean.landed_files.envelopes, counted from the
     file as it was read, not from the table). A file landed before that count was recorded is
@@ -71,30 +75,46 @@ def landed_files_indexed(conn: duckdb.DuckDBPyConnection, edition: str | None = 
     return CheckOutcome(True, f"all {len(rows)} landed file(s) have all their envelopes indexed", meta)
 
 
-def envelopes_indexed_once(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, platform: str,
-                           fetch_days: FetchDays = None) -> CheckOutcome:
+def envelopes_indexed_once(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, platform: str, fetch_days: FetchDays = None
+) -> CheckOutcome:
     """Each line of a landed file is indexed once, and only lines of landed files are indexed:
     a line indexed twice would be read (and counted in reconciliation) twice."""
     scope = fetch_day_filter(resolve_fetch_days(conn, edition, fetch_days))
-    twice = records(conn.execute(
-        f"""SELECT source_file, source_line, count(*) AS copies FROM raw.envelopes
-            WHERE platform = ? AND {scope} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1, 2""", [platform]))
+    twice = records(
+        conn.execute(
+            f"""SELECT source_file, source_line, count(*) AS copies FROM raw.envelopes
+            WHERE platform = ? AND {scope} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1, 2""",
+            [platform],
+        )
+    )
     n_twice = conn.execute(
         f"""SELECT count(*) FROM (SELECT 1 FROM raw.envelopes WHERE platform = ? AND {scope}
-            GROUP BY source_file, source_line HAVING count(*) > 1)""", [platform]).fetchone()[0]
+            GROUP BY source_file, source_line HAVING count(*) > 1)""",
+        [platform],
+    ).fetchone()[0]
     orphans = conn.execute(
         f"""SELECT count(*), min(source_file) FROM raw.envelopes e
             WHERE platform = ? AND {scope}
-              AND NOT EXISTS (SELECT 1 FROM clean.landed_files f WHERE f.path = e.source_file)""", [platform]).fetchone()
+              AND NOT EXISTS (SELECT 1 FROM clean.landed_files f WHERE f.path = e.source_file)""",
+        [platform],
+    ).fetchone()
     total = conn.execute(f"SELECT count(*) FROM raw.envelopes WHERE platform = ? AND {scope}", [platform]).fetchone()[0]
     meta = {"envelopes": total, "indexed_twice": n_twice, "not_from_a_landed_file": orphans[0]}
     if n_twice or orphans[0]:
         parts = []
         if n_twice:
-            parts.append(f"{n_twice} {platform} envelope line(s) indexed more than once "
-                         f"(first: {twice[0]['source_file']} line {twice[0]['source_line']})")
+            parts.append(
+                f"{n_twice} {platform} envelope line(s) indexed more than once "
+                f"(first: {twice[0]['source_file']} line {twice[0]['source_line']})"
+            )
         if orphans[0]:
-            parts.append(f"{orphans[0]} {platform} envelope(s) from a file not in clean.landed_files (first: {orphans[1]})")
-        return CheckOutcome(False, "; ".join(parts) + ": rebuild raw.envelopes from the landed files",
-                            {**meta, "indexed_twice_examples": twice})
+            parts.append(
+                f"{orphans[0]} {platform} envelope(s) from a file not in clean.landed_files (first: {orphans[1]})"
+            )
+        return CheckOutcome(
+            False,
+            "; ".join(parts) + ": rebuild raw.envelopes from the landed files",
+            {**meta, "indexed_twice_examples": twice},
+        )
     return CheckOutcome(True, f"{total} {platform} envelope(s), each indexed once from a landed file", meta)

@@ -37,5 +37,8 @@ def accounts_claimed_once(conn: duckdb.DuckDBPyConnection, edition: str | None =
             f"{len(twice)} account(s) listed more than once by the same institution: "
             + "; ".join(f"{b['platform']} {b['account_id']} ({b['claimed_by']}, {b['listings']}x)" for b in twice[:10])
         )
-    return CheckOutcome(False, ". ".join(parts) + ". Fix the registry YAML: an account belongs to one institution, once.",
-                        {"offending_accounts": bad})
+    return CheckOutcome(
+        False,
+        ". ".join(parts) + ". Fix the registry YAML: an account belongs to one institution, once.",
+        {"offending_accounts": bad},
+    )

@@ -65,24 +65,34 @@ POST_SNAPSHOTS = Suite(
         "fetch_date_is_date_of_fetched_at": "fetch_date = CAST(fetched_at AS DATE)",
         "video_only_platform_posts_are_video": "platform NOT IN ('youtube', 'tiktok') OR media_kind = 'video'",
     },
-    not_null=("platform", "account_id", "post_id", "published_at", "fetched_at", "fetch_date", "media_kind",
-              "interactions_hidden", "source_file", "source_line", "source_position"),
+    not_null=(
+        "platform",
+        "account_id",
+        "post_id",
+        "published_at",
+        "fetched_at",
+        "fetch_date",
+        "media_kind",
+        "interactions_hidden",
+        "source_file",
+        "source_line",
+        "source_position",
+    ),
     in_set={"platform": _PLATFORMS, "media_kind": ("image", "video", "text")},
     non_negative=("likes", "comments", "shares", "quotes", "interactions", "views", "source_line", "source_position"),
     pairs_a_ge_b=(("fetched_at", "published_at"),),
     aggregates={
         "rows_with_a_null_key": "count(*) FILTER (WHERE platform IS NULL OR account_id IS NULL OR post_id IS NULL "
-                                "OR published_at IS NULL OR fetched_at IS NULL OR fetch_date IS NULL OR media_kind IS NULL "
-                                "OR interactions_hidden IS NULL OR source_file IS NULL OR source_line IS NULL "
-                                "OR source_position IS NULL)",
+        "OR published_at IS NULL OR fetched_at IS NULL OR fetch_date IS NULL OR media_kind IS NULL "
+        "OR interactions_hidden IS NULL OR source_file IS NULL OR source_line IS NULL "
+        "OR source_position IS NULL)",
         "rows_with_unknown_platform": f"count(*) FILTER (WHERE platform NOT IN ({_PLATFORM_LIST}))",
         "rows_with_unknown_media_kind": "count(*) FILTER (WHERE media_kind NOT IN ('image', 'video', 'text'))",
         "rows_with_a_negative_count": "count(*) FILTER (WHERE likes < 0 OR comments < 0 OR shares < 0 OR quotes < 0 "
-                                      "OR interactions < 0 OR views < 0)",
+        "OR interactions < 0 OR views < 0)",
         "rows_with_interactions_null_but_not_hidden": "count(*) FILTER (WHERE (interactions IS NULL) <> interactions_hidden)",
-        "rows_with_interactions_not_the_sum_of_counts":
-            "count(*) FILTER (WHERE NOT interactions_hidden AND interactions <> coalesce(likes, 0) + coalesce(comments, 0) "
-            "+ coalesce(shares, 0) + coalesce(quotes, 0))",
+        "rows_with_interactions_not_the_sum_of_counts": "count(*) FILTER (WHERE NOT interactions_hidden AND interactions <> coalesce(likes, 0) + coalesce(comments, 0) "
+        "+ coalesce(shares, 0) + coalesce(quotes, 0))",
         "rows_published_after_fetch": "count(*) FILTER (WHERE published_at > fetched_at)",
         "rows_with_fetch_date_not_of_fetched_at": "count(*) FILTER (WHERE fetch_date <> CAST(fetched_at AS DATE))",
         "rows_sharing_a_source_position": "count(*) - count(DISTINCT (source_file, source_line, source_position))",
@@ -96,14 +106,23 @@ FOLLOWER_SNAPSHOTS = Suite(
         "fetch_date_is_date_of_fetched_at": "fetch_date = CAST(fetched_at AS DATE)",
         "business_discovery_only_on_instagram": "origin = 'profile' OR platform = 'instagram'",
     },
-    not_null=("platform", "account_id", "fetched_at", "fetch_date", "followers", "origin", "source_file", "source_line"),
+    not_null=(
+        "platform",
+        "account_id",
+        "fetched_at",
+        "fetch_date",
+        "followers",
+        "origin",
+        "source_file",
+        "source_line",
+    ),
     in_set={"platform": _PLATFORMS, "origin": ("profile", "business_discovery")},
     non_negative=("followers", "source_line"),
     pairs_a_ge_b=(),
     aggregates={
         "rows_with_a_null_key": "count(*) FILTER (WHERE platform IS NULL OR account_id IS NULL OR fetched_at IS NULL "
-                                "OR fetch_date IS NULL OR followers IS NULL OR origin IS NULL OR source_file IS NULL "
-                                "OR source_line IS NULL)",
+        "OR fetch_date IS NULL OR followers IS NULL OR origin IS NULL OR source_file IS NULL "
+        "OR source_line IS NULL)",
         "rows_with_unknown_platform": f"count(*) FILTER (WHERE platform NOT IN ({_PLATFORM_LIST}))",
         "rows_with_unknown_origin": "count(*) FILTER (WHERE origin NOT IN ('profile', 'business_discovery'))",
         "rows_with_negative_followers": "count(*) FILTER (WHERE followers < 0)",
@@ -127,8 +146,10 @@ def _suite(table: str) -> Suite:
 def sample_sql(suite: Suite, rows: int = SAMPLE_ROWS, seed: int = SAMPLE_SEED, where: str = "true") -> str:
     """The sample of the rows `where` selects (filtered first, then sampled)."""
     derived = "".join(f", ({sql}) AS {name}" for name, sql in suite.derived.items())
-    return (f"SELECT *{derived} FROM (SELECT * FROM (SELECT * FROM {suite.table} WHERE {where}) "
-            f"USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE ({int(seed)})) ORDER BY {suite.sample_order}")
+    return (
+        f"SELECT *{derived} FROM (SELECT * FROM (SELECT * FROM {suite.table} WHERE {where}) "
+        f"USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE ({int(seed)})) ORDER BY {suite.sample_order}"
+    )
 
 
 def aggregates_sql(suite: Suite, where: str = "true") -> str:
@@ -142,9 +163,12 @@ def _expectations(suite: Suite, gx) -> tuple[list, list]:
     sample += [e.ExpectColumnValuesToBeInSet(column=c, value_set=list(values)) for c, values in suite.in_set.items()]
     sample += [e.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in suite.non_negative]
     sample += [e.ExpectColumnValuesToBeInSet(column=c, value_set=[True]) for c in suite.derived]
-    sample += [e.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True,
-                                                        ignore_row_if="either_value_is_missing")
-               for a, b in suite.pairs_a_ge_b]
+    sample += [
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing"
+        )
+        for a, b in suite.pairs_a_ge_b
+    ]
     aggregates = [e.ExpectColumnValuesToBeInSet(column=name, value_set=[0]) for name in suite.aggregates]
     return sample, aggregates
 
@@ -157,8 +181,11 @@ def _context():
         ProgressBarsConfig,
     )
 
-    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False,
-                               progress_bars=ProgressBarsConfig(globally=False))
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
     return gx, gx.get_context(mode="ephemeral", project_config=config)
 
 
@@ -186,17 +213,21 @@ def _result_dict(batch: str, result) -> dict[str, Any]:
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
     detail = result.result or {}
-    return _json({
-        "batch": batch,
-        "expectation": config.type,
-        "column": kwargs.get("column") or ", ".join(str(kwargs[k]) for k in ("column_A", "column_B") if k in kwargs) or None,
-        "kwargs": kwargs,
-        "success": bool(result.success),
-        "element_count": detail.get("element_count"),
-        "unexpected_count": detail.get("unexpected_count"),
-        "examples": list(detail.get("partial_unexpected_list") or [])[:EXAMPLES],
-        "error": (result.exception_info or {}).get("exception_message") if not result.success else None,
-    })
+    return _json(
+        {
+            "batch": batch,
+            "expectation": config.type,
+            "column": kwargs.get("column")
+            or ", ".join(str(kwargs[k]) for k in ("column_A", "column_B") if k in kwargs)
+            or None,
+            "kwargs": kwargs,
+            "success": bool(result.success),
+            "element_count": detail.get("element_count"),
+            "unexpected_count": detail.get("unexpected_count"),
+            "examples": list(detail.get("partial_unexpected_list") or [])[:EXAMPLES],
+            "error": (result.exception_info or {}).get("exception_message") if not result.success else None,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -207,8 +238,9 @@ class SuiteResult:
     table_rows: int
 
 
-def validate(conn: duckdb.DuckDBPyConnection, table: str, sample_rows: int = SAMPLE_ROWS,
-             where: str = "true") -> SuiteResult:
+def validate(
+    conn: duckdb.DuckDBPyConnection, table: str, sample_rows: int = SAMPLE_ROWS, where: str = "true"
+) -> SuiteResult:
     """Validate a cleaned table (the rows `where` selects) with its GX suite: the deterministic
     sample, then the one row of aggregates over every selected row (see the module docstring)."""
     suite = _suite(table)
@@ -219,14 +251,18 @@ def validate(conn: duckdb.DuckDBPyConnection, table: str, sample_rows: int = SAM
     asset_name = suite.table.replace(".", "_")
     sample_expectations, aggregate_expectations = _expectations(suite, gx)
     results: list[dict] = []
-    for batch_name, frame, expectations in (("sample", sample, sample_expectations),
-                                            ("aggregates", aggregates, aggregate_expectations)):
+    for batch_name, frame, expectations in (
+        ("sample", sample, sample_expectations),
+        ("aggregates", aggregates, aggregate_expectations),
+    ):
         asset = source.add_dataframe_asset(name=f"{asset_name}_{batch_name}")
         batch = asset.add_batch_definition_whole_dataframe(batch_name).get_batch(batch_parameters={"dataframe": frame})
         gx_suite = gx.ExpectationSuite(name=f"{asset_name}_{batch_name}", expectations=expectations)
         results += [_result_dict(batch_name, r) for r in batch.validate(gx_suite).results]
     results.sort(key=lambda r: (r["batch"] != "sample", r["expectation"], str(r["column"])))
-    return SuiteResult(all(r["success"] for r in results), results, int(len(sample)), int(aggregates["table_rows"].iloc[0]))
+    return SuiteResult(
+        all(r["success"] for r in results), results, int(len(sample)), int(aggregates["table_rows"].iloc[0])
+    )
 
 
 def run_suite(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[bool, list[dict]]:
@@ -237,18 +273,24 @@ def run_suite(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[bool, list[d
     return result.success, result.results
 
 
-def expectations_met(conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, table: str,
-                     fetch_days: FetchDays = None) -> CheckOutcome:
+def expectations_met(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, table: str, fetch_days: FetchDays = None
+) -> CheckOutcome:
     """The check: the table's GX suite passes on the rows of the run's fetch days (a Dagster
     partition range), else of the edition's fetch days, else on the whole table: the sample
     is drawn from those rows, and the aggregates cover all of them."""
     result = validate(conn, table, where=fetch_day_filter(resolve_fetch_days(conn, edition, fetch_days)))
     failed = [r for r in result.results if not r["success"]]
-    meta = {"table_rows": result.table_rows, "sample_rows": result.sample_rows,
-            "sample": f"reservoir({SAMPLE_ROWS} ROWS) REPEATABLE ({SAMPLE_SEED})",
-            "expectations": len(result.results), "failed": len(failed),
-            "failed_expectations": [{k: r[k] for k in ("batch", "expectation", "column", "unexpected_count", "examples")}
-                                    for r in failed]}
+    meta = {
+        "table_rows": result.table_rows,
+        "sample_rows": result.sample_rows,
+        "sample": f"reservoir({SAMPLE_ROWS} ROWS) REPEATABLE ({SAMPLE_SEED})",
+        "expectations": len(result.results),
+        "failed": len(failed),
+        "failed_expectations": [
+            {k: r[k] for k in ("batch", "expectation", "column", "unexpected_count", "examples")} for r in failed
+        ],
+    }
     if failed:
         first = failed[0]
         return CheckOutcome(
@@ -257,5 +299,9 @@ def expectations_met(conn: duckdb.DuckDBPyConnection, edition: str | None = None
             f"on {first['column']} ({first['batch']}, {first['unexpected_count']} unexpected, e.g. {first['examples'][:3]})",
             meta,
         )
-    return CheckOutcome(True, f"all {len(result.results)} expectation(s) met on {table} "
-                              f"({result.sample_rows} sampled of {result.table_rows} rows, plus whole-table aggregates)", meta)
+    return CheckOutcome(
+        True,
+        f"all {len(result.results)} expectation(s) met on {table} "
+        f"({result.sample_rows} sampled of {result.table_rows} rows, plus whole-table aggregates)",
+        meta,
+    )

@@ -132,6 +132,7 @@ class Counts:
 
     def lines(self) -> list[str]:
         """The counts for a person, each ledger on a line, with the scope."""
+
         def state(ledger: Ledger) -> str:
             return "balanced" if ledger.balanced else "NOT BALANCED"
 
@@ -153,10 +154,19 @@ class Counts:
         return {
             "scope": self.scope.label,
             "envelopes": {"indexed": e.read, "parsed": e.kept, "quarantined": e.quarantined, "balanced": e.balanced},
-            "post_records": {"read": p.read, "clean": p.kept, "duplicates": p.duplicates, "quarantined": p.quarantined,
-                             "balanced": p.balanced},
-            "profile_records": {"read": f.read, "snapshots": f.kept, "quarantined": f.quarantined,
-                                "balanced": f.balanced},
+            "post_records": {
+                "read": p.read,
+                "clean": p.kept,
+                "duplicates": p.duplicates,
+                "quarantined": p.quarantined,
+                "balanced": p.balanced,
+            },
+            "profile_records": {
+                "read": f.read,
+                "snapshots": f.kept,
+                "quarantined": f.quarantined,
+                "balanced": f.balanced,
+            },
         }
 
     @property
@@ -172,14 +182,23 @@ def counts(conn: duckdb.DuckDBPyConnection, scope: Scope = WHOLE_LANDING) -> Cou
     from gsm_platform.parsing.sql import POST_RECORD, PROFILE_RECORD
 
     where = scope.where()
-    recon = {k: (int(a), int(b), int(c)) for k, a, b, c in conn.execute(
-        f"""SELECT record_kind, coalesce(sum(raw_records), 0), coalesce(sum(clean), 0), coalesce(sum(duplicates), 0)
-            FROM clean.reconciliation WHERE {where} GROUP BY 1""").fetchall()}
-    q_posts, q_profiles, q_whole = (int(v or 0) for v in conn.execute(
-        f"""SELECT count(*) FILTER (WHERE {POST_RECORD}), count(*) FILTER (WHERE {PROFILE_RECORD}),
+    recon = {
+        k: (int(a), int(b), int(c))
+        for k, a, b, c in conn.execute(
+            f"""SELECT record_kind, coalesce(sum(raw_records), 0), coalesce(sum(clean), 0), coalesce(sum(duplicates), 0)
+            FROM clean.reconciliation WHERE {where} GROUP BY 1"""
+        ).fetchall()
+    }
+    q_posts, q_profiles, q_whole = (
+        int(v or 0)
+        for v in conn.execute(
+            f"""SELECT count(*) FILTER (WHERE {POST_RECORD}), count(*) FILTER (WHERE {PROFILE_RECORD}),
                    count(*) FILTER (WHERE record_kind = 'envelope')
-            FROM clean.quarantine WHERE {where}""").fetchone())
+            FROM clean.quarantine WHERE {where}"""
+        ).fetchone()
+    )
     indexed = int(conn.execute(f"SELECT count(*) FROM raw.envelopes WHERE {where}").fetchone()[0])
     posts, profiles, envelopes = (recon.get(k, (0, 0, 0)) for k in ("post", "profile", "envelope"))
-    return Counts(scope, Ledger(indexed, envelopes[1], 0, q_whole), Ledger(*posts, q_posts),
-                  Ledger(*profiles, q_profiles))
+    return Counts(
+        scope, Ledger(indexed, envelopes[1], 0, q_whole), Ledger(*posts, q_posts), Ledger(*profiles, q_profiles)
+    )

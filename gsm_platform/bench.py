@@ -69,7 +69,7 @@ def _tree_rss_bytes(root_pid: int) -> int:
         try:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             pid, ppid = int(entry), int(fields[1])
             rss[pid] = int(fields[21]) * page
             children.setdefault(ppid, []).append(pid)
@@ -134,8 +134,22 @@ def generate_cached(scale: str, seed: int) -> Path:
         print(f"source: cached {cache}")
         return cache
     print(f"source: generating scale {scale} (seed {seed}) into {cache} ...", flush=True)
-    subprocess.run([sys.executable, "-m", "gsm_platform.bench", "--phase", "generate", "--scale", scale,
-                    "--seed", str(seed), "--dir", str(cache)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gsm_platform.bench",
+            "--phase",
+            "generate",
+            "--scale",
+            scale,
+            "--seed",
+            str(seed),
+            "--dir",
+            str(cache),
+        ],
+        check=True,
+    )
     return cache
 
 
@@ -144,8 +158,11 @@ def _phase_generate(scale: str, seed: int, cache: Path) -> None:
 
     started = time.perf_counter()
     report = generate(cache, scale if scale in ("quick", "award") else float(scale), seed)
-    info = dataclasses.asdict(report) | {"scale": scale, "seed": seed,
-                                         "seconds": round(time.perf_counter() - started, 1)}
+    info = dataclasses.asdict(report) | {
+        "scale": scale,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     (cache / "generated.json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"source: {info}")
 
@@ -158,12 +175,20 @@ def floor_pass(conn, landing_root: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for platform, parser in PARSERS.items():
         folder = landing_root / platform
-        files = [str(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz"))] \
-            if folder.is_dir() else []
+        files = (
+            [str(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz"))]
+            if folder.is_dir()
+            else []
+        )
         if not files:
             continue
-        columns = {"platform": "VARCHAR", "kind": "VARCHAR", "account_id": "VARCHAR", "fetched_at": "VARCHAR",
-                   "response": " ".join(parser.RESPONSE_TYPE.split())}
+        columns = {
+            "platform": "VARCHAR",
+            "kind": "VARCHAR",
+            "account_id": "VARCHAR",
+            "fetched_at": "VARCHAR",
+            "response": " ".join(parser.RESPONSE_TYPE.split()),
+        }
         struct = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
         n = conn.execute(
             f"""SELECT coalesce(sum(len({parser.POSTS_LIST})), 0)
@@ -183,7 +208,9 @@ def write_next_day(conn, extra_dir: Path) -> tuple[dt.date, int]:
     new_day = last + dt.timedelta(days=1)
     rows = conn.execute(
         "SELECT platform, text FROM raw.envelopes WHERE fetch_date = ? AND platform IS NOT NULL "
-        "ORDER BY source_file, source_line", [last]).fetchall()
+        "ORDER BY source_file, source_line",
+        [last],
+    ).fetchall()
     by_platform: dict[str, list[str]] = {}
     for platform, text in rows:
         try:
@@ -216,25 +243,45 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
 
     edition = load_editions(source / "editions.yaml").latest().id
     generated = json.loads((source / "generated.json").read_text())
-    result: dict = {"scale": scale, "edition": edition, "seed": generated.get("seed"),
-                    "source": str(source), "home": str(run_home), "cpus": os.cpu_count(),
-                    "duckdb_memory_limit": memory_limit(), "duckdb_version": duckdb.__version__,
-                    "generated": generated}
+    result: dict = {
+        "scale": scale,
+        "edition": edition,
+        "seed": generated.get("seed"),
+        "source": str(source),
+        "home": str(run_home),
+        "cpus": os.cpu_count(),
+        "duckdb_memory_limit": memory_limit(),
+        "duckdb_version": duckdb.__version__,
+        "generated": generated,
+    }
     with TreeSampler() as sampler:
         # 1. the full edition, from scratch
         started, cpu0 = time.perf_counter(), _cpu_s()
-        summary = pipeline.run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),
-                                       str(source / "editions.yaml"), quiet=True)
+        summary = pipeline.run_edition(
+            edition,
+            "files",
+            str(source / "input"),
+            str(source / "registry.yaml"),
+            str(source / "editions.yaml"),
+            quiet=True,
+        )
         full_s, full_cpu = time.perf_counter() - started, _cpu_s() - cpu0
         full_peak = sampler.peak
         with connect(read_only=True) as conn:
             landed = counts(conn)  # the whole landing
             records, envelopes = landed.posts.read, landed.envelopes.read
             rows = len(ranking_rows(conn, edition))
-        result["full"] = {"seconds": round(full_s, 2), "cpu_seconds": round(full_cpu, 1), "post_records": records, "envelopes": envelopes,
-                          "records_per_s": round(records / full_s), "ranking_rows": rows,
-                          "fetch_months": summary["fetch_months"], "peak_tree_rss_gib": round(full_peak / 2**30, 3),
-                          **_rusage_gib()}
+        result["full"] = {
+            "seconds": round(full_s, 2),
+            "cpu_seconds": round(full_cpu, 1),
+            "post_records": records,
+            "envelopes": envelopes,
+            "records_per_s": round(records / full_s),
+            "ranking_rows": rows,
+            "fetch_months": summary["fetch_months"],
+            "peak_tree_rss_gib": round(full_peak / 2**30, 3),
+            **_rusage_gib(),
+        }
         out.write_text(json.dumps(result, indent=2) + "\n")  # partial result, in case a later phase fails
         print(f"full run: {full_s:.1f} s, {records:,} post records, peak {full_peak / 2**30:.2f} GiB", flush=True)
 
@@ -245,12 +292,19 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         counts = floor_pass(conn, run_home / "landing" / "files")
         floor_s, floor_cpu = time.perf_counter() - started, _cpu_s() - cpu0
         conn.close()
-        result["floor"] = {"seconds": round(floor_s, 2), "cpu_seconds": round(floor_cpu, 1), "post_records_by_platform": counts,
-                           "post_records": sum(counts.values()), "peak_tree_rss_gib": round(sampler.peak / 2**30, 3)}
+        result["floor"] = {
+            "seconds": round(floor_s, 2),
+            "cpu_seconds": round(floor_cpu, 1),
+            "post_records_by_platform": counts,
+            "post_records": sum(counts.values()),
+            "peak_tree_rss_gib": round(sampler.peak / 2**30, 3),
+        }
         result["ratio_end_to_end_over_floor"] = round(full_s / floor_s, 2)
         result["cpu_ratio_end_to_end_over_floor"] = round(full_cpu / max(floor_cpu, 1e-9), 2)
         out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"floor: {floor_s:.1f} s ({sum(counts.values()):,} post records), ratio {full_s / floor_s:.1f}x", flush=True)
+        print(
+            f"floor: {floor_s:.1f} s ({sum(counts.values()):,} post records), ratio {full_s / floor_s:.1f}x", flush=True
+        )
 
         # 3. one more day of pulls, as `gsm update` takes it: land it, clean its month, and
         #    rebuild the built editions it can change (gsm_platform/edition_impact.py)
@@ -263,13 +317,22 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         started, cpu0 = time.perf_counter(), _cpu_s()
         update = pipeline.run_update(quiet=True)
         inc_s, inc_cpu = time.perf_counter() - started, _cpu_s() - cpu0
-        result["incremental_day"] = {"fetch_day": new_day.isoformat(), "envelopes": n_env, "seconds": round(inc_s, 2),
-                                     "cpu_seconds": round(inc_cpu, 1), **update["timings"],
-                                     "rebuilt": update["rebuilt"], "editions": update["editions"],
-                                     "share_of_full": round(inc_s / full_s, 4),
-                                     "peak_tree_rss_gib": round(sampler.peak / 2**30, 3)}
-        print(f"incremental day {new_day}: {inc_s:.1f} s = {inc_s / full_s:.1%} of the full run {update['timings']}; "
-              f"rebuilt: {update['rebuilt'] or 'none'}", flush=True)
+        result["incremental_day"] = {
+            "fetch_day": new_day.isoformat(),
+            "envelopes": n_env,
+            "seconds": round(inc_s, 2),
+            "cpu_seconds": round(inc_cpu, 1),
+            **update["timings"],
+            "rebuilt": update["rebuilt"],
+            "editions": update["editions"],
+            "share_of_full": round(inc_s / full_s, 4),
+            "peak_tree_rss_gib": round(sampler.peak / 2**30, 3),
+        }
+        print(
+            f"incremental day {new_day}: {inc_s:.1f} s = {inc_s / full_s:.1%} of the full run {update['timings']}; "
+            f"rebuilt: {update['rebuilt'] or 'none'}",
+            flush=True,
+        )
 
         # 4. what the day costs when it does change the edition (a late pull inside its window,
         #    or an edition still open): the same day plus the edition's award rebuild
@@ -281,19 +344,32 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         award_s = update["timings"].get(f"award_{edition}_s")
         if award_s is None:
             started = time.perf_counter()
-            execute(build_definitions().resolve_job_def(AWARD_JOB), run_home / "logs" / "bench-rebuild.log",
-                    instance=dg.DagsterInstance.get(), partition_key=edition)
+            execute(
+                build_definitions().resolve_job_def(AWARD_JOB),
+                run_home / "logs" / "bench-rebuild.log",
+                instance=dg.DagsterInstance.get(),
+                partition_key=edition,
+            )
             award_s = time.perf_counter() - started
             changing_s = inc_s + award_s
         else:
             changing_s = inc_s
         save_inputs(cfg)
-        result["day_that_changes_the_edition"] = {"seconds": round(changing_s, 2), "award_s": round(award_s, 2),
-                                                  "share_of_full": round(changing_s / full_s, 4)}
-        print(f"a day that changes the edition: {changing_s:.1f} s = {changing_s / full_s:.1%} "
-              f"(award rebuild {award_s:.1f} s)", flush=True)
-    result["peak_gib"] = max(result["full"]["peak_tree_rss_gib"], result["floor"]["peak_tree_rss_gib"],
-                             result["incremental_day"]["peak_tree_rss_gib"])
+        result["day_that_changes_the_edition"] = {
+            "seconds": round(changing_s, 2),
+            "award_s": round(award_s, 2),
+            "share_of_full": round(changing_s / full_s, 4),
+        }
+        print(
+            f"a day that changes the edition: {changing_s:.1f} s = {changing_s / full_s:.1%} "
+            f"(award rebuild {award_s:.1f} s)",
+            flush=True,
+        )
+    result["peak_gib"] = max(
+        result["full"]["peak_tree_rss_gib"],
+        result["floor"]["peak_tree_rss_gib"],
+        result["incremental_day"]["peak_tree_rss_gib"],
+    )
     result.update(_rusage_gib())
     result["targets"] = TARGETS
     result["targets_met"] = {
@@ -335,31 +411,63 @@ def main(argv: list[str] | None = None) -> int:
     run_home.mkdir(parents=True)
     out = Path(args.out) if args.out else root / f"bench-{_label(args.scale)}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {"GSM_HOME": str(run_home), "GSM_WAREHOUSE": str(run_home / "warehouse.duckdb"),
-                        "DAGSTER_HOME": str(run_home / "dagster")}
+    env = os.environ | {
+        "GSM_HOME": str(run_home),
+        "GSM_WAREHOUSE": str(run_home / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(run_home / "dagster"),
+    }
     print(f"run: fresh GSM_HOME {run_home}", flush=True)
-    subprocess.run([sys.executable, "-m", "gsm_platform.bench", "--phase", "measure", "--scale", args.scale,
-                    "--dir", str(source), "--out", str(out)], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gsm_platform.bench",
+            "--phase",
+            "measure",
+            "--scale",
+            args.scale,
+            "--dir",
+            str(source),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        check=True,
+    )
     result = json.loads(out.read_text())
     full, floor, inc = result["full"], result["floor"], result["incremental_day"]
     print()
-    print(f"GSM bench, scale {args.scale} (edition {result['edition']}, {result['cpus']} CPUs, "
-          f"DuckDB memory_limit {result['duckdb_memory_limit']})")
+    print(
+        f"GSM bench, scale {args.scale} (edition {result['edition']}, {result['cpus']} CPUs, "
+        f"DuckDB memory_limit {result['duckdb_memory_limit']})"
+    )
     print(f"  post records        {full['post_records']:,} ({full['envelopes']:,} envelopes)")
     print(f"  end to end          {full['seconds']:.1f} s, {full['records_per_s']:,} records/s")
-    print(f"  DuckDB floor        {floor['seconds']:.1f} s  -> end to end / floor = {result['ratio_end_to_end_over_floor']}x")
-    print(f"  peak memory         {result['peak_gib']:.2f} GiB (process tree; ru_maxrss self "
-          f"{result['self_maxrss_gib']} GiB, children {result['children_maxrss_gib']} GiB)")
-    print(f"  CPU time            end to end {full['cpu_seconds']} s, floor {floor['cpu_seconds']} s "
-          f"({result['cpu_ratio_end_to_end_over_floor']}x), one more day {inc['cpu_seconds']} s")
+    print(
+        f"  DuckDB floor        {floor['seconds']:.1f} s  -> end to end / floor = {result['ratio_end_to_end_over_floor']}x"
+    )
+    print(
+        f"  peak memory         {result['peak_gib']:.2f} GiB (process tree; ru_maxrss self "
+        f"{result['self_maxrss_gib']} GiB, children {result['children_maxrss_gib']} GiB)"
+    )
+    print(
+        f"  CPU time            end to end {full['cpu_seconds']} s, floor {floor['cpu_seconds']} s "
+        f"({result['cpu_ratio_end_to_end_over_floor']}x), one more day {inc['cpu_seconds']} s"
+    )
     changing = result["day_that_changes_the_edition"]
-    print(f"  one more day        {inc['seconds']:.1f} s = {inc['share_of_full']:.1%} of the full run "
-          f"(editions rebuilt: {', '.join(inc['rebuilt']) or 'none'})")
+    print(
+        f"  one more day        {inc['seconds']:.1f} s = {inc['share_of_full']:.1%} of the full run "
+        f"(editions rebuilt: {', '.join(inc['rebuilt']) or 'none'})"
+    )
     for decision in inc["editions"]:
-        print(f"                      edition {decision['edition']}: {'rebuild' if decision['changed'] else 'stands'}"
-              f" - {decision['reason']}")
-    print(f"  a day that changes  {changing['seconds']:.1f} s = {changing['share_of_full']:.1%} of the full run "
-          f"(the edition's award rebuild: {changing['award_s']:.1f} s)")
+        print(
+            f"                      edition {decision['edition']}: {'rebuild' if decision['changed'] else 'stands'}"
+            f" - {decision['reason']}"
+        )
+    print(
+        f"  a day that changes  {changing['seconds']:.1f} s = {changing['share_of_full']:.1%} of the full run "
+        f"(the edition's award rebuild: {changing['award_s']:.1f} s)"
+    )
     print(f"  targets met         {result['targets_met']}")
     print(f"  written             {out}")
     return 0

@@ -47,8 +47,10 @@ def summary_lines(conn, edition_id: str) -> list[str]:
     from gsm_platform import accounting, rankings
 
     rows = rankings.ranking_rows(conn, edition_id)
-    out = [f"edition {edition_id}: {len(rows)} ranking rows, {sum(r['nominee'] for r in rows)} nominees, "
-           f"{len({r['institution_id'] for r in rows})} institutions ranked"]
+    out = [
+        f"edition {edition_id}: {len(rows)} ranking rows, {sum(r['nominee'] for r in rows)} nominees, "
+        f"{len({r['institution_id'] for r in rows})} institutions ranked"
+    ]
     for scope in (accounting.WHOLE_LANDING, accounting.edition_scope(conn, edition_id)):
         lines = accounting.counts(conn, scope).lines()
         out += [lines[0]] + ["  " + line for line in lines[1:]]
@@ -80,8 +82,10 @@ def _open_warehouse(needs_rankings: bool = True):
         raise RegistryError(f"no warehouse at {path}: run `gsm materialize --edition ID` first")
     with session(path, read_only=True) as conn:
         if needs_rankings and not relation_exists(conn, *RANKINGS_RELATION.split(".")):
-            raise RegistryError(f"the warehouse at {path} has no rankings yet (the award metrics were never built): "
-                                "run `gsm materialize --edition ID` first")
+            raise RegistryError(
+                f"the warehouse at {path} has no rankings yet (the award metrics were never built): "
+                "run `gsm materialize --edition ID` first"
+            )
         yield conn
 
 
@@ -115,8 +119,11 @@ def cmd_quality(args: argparse.Namespace) -> int:
         report = quality_report(conn, edition)
         marts = relation_exists(conn, *rankings.RANKINGS_RELATION.split("."))
     if not marts:  # on stderr: --format json stays JSON
-        print("gsm quality: no rankings yet (the award metrics were never built): the checks of the marts did not "
-              "run; `gsm materialize --edition ID` builds them", file=sys.stderr)
+        print(
+            "gsm quality: no rankings yet (the award metrics were never built): the checks of the marts did not "
+            "run; `gsm materialize --edition ID` builds them",
+            file=sys.stderr,
+        )
     if args.format == "json":
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -141,8 +148,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from gsm_platform.audit import report
 
     with _open_warehouse() as conn:
-        out = report.write_report(conn, gsm_home(), args.edition, Path(args.out) if args.out else None,
-                                  Path(args.jury) if args.jury else None)
+        out = report.write_report(
+            conn, gsm_home(), args.edition, Path(args.out) if args.out else None, Path(args.jury) if args.jury else None
+        )
     print(f"wrote {out}")
     return 0
 
@@ -186,9 +194,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from gsm_platform.runs.pipeline import run_backfill
 
     summary = run_backfill(args.edition, args.source, args.input, args.registry, args.editions)
-    print(f"\nedition {args.edition}: backfilled {month_words(summary['fetch_months'])} "
-          f"and the edition's metrics in {summary['runs']} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
-          f"({f'{BACKFILL_TAG}_id'}={summary['backfill_id']})")
+    print(
+        f"\nedition {args.edition}: backfilled {month_words(summary['fetch_months'])} "
+        f"and the edition's metrics in {summary['runs']} Dagster runs tagged {BACKFILL_TAG}={args.edition} "
+        f"({f'{BACKFILL_TAG}_id'}={summary['backfill_id']})"
+    )
     print(f"state: {summary['home']} (`make ui` to browse the runs)")
     return 0
 
@@ -196,8 +206,12 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def _add_edition_inputs(parser: argparse.ArgumentParser, source_default: str | None, files_default: str) -> None:
     """The flags that say what an edition is built from (materialize and backfill)."""
     parser.add_argument("--edition", required=True)
-    parser.add_argument("--source", choices=("demo", "files", "api"), default=source_default,
-                        help="default: " + (source_default or "this GSM_HOME's last source"))
+    parser.add_argument(
+        "--source",
+        choices=("demo", "files", "api"),
+        default=source_default,
+        help="default: " + (source_default or "this GSM_HOME's last source"),
+    )
     parser.add_argument("--input", help="directory of recorded envelopes (for --source files)")
     parser.add_argument("--registry", help=f"registry YAML (default: {files_default})")
     parser.add_argument("--editions", help=f"editions YAML (default: {files_default})")
@@ -222,8 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_backfill)
 
     u = sub.add_parser("update", help="land new pulls, clean their months, rebuild only the editions they change")
-    u.add_argument("--input", help="directory of new recorded envelopes: switches this GSM_HOME to the files source "
-                                   "with that directory, for this and later runs")
+    u.add_argument(
+        "--input",
+        help="directory of new recorded envelopes: switches this GSM_HOME to the files source "
+        "with that directory, for this and later runs",
+    )
     u.set_defaults(func=cmd_update)
 
     r = sub.add_parser("rankings", help="print the rankings of an edition")
@@ -263,8 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gsm {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"gsm {args.command}: interrupted; what was committed stays, the same command run again goes on "
-              "from there", file=sys.stderr)
+        print(
+            f"gsm {args.command}: interrupted; what was committed stays, the same command run again goes on from there",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:
         said = advice(exception_text(exc))

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 import duckdb
 
 
-
 def _in_months(day: str) -> str:
     """SQL: the month of the date `day` is one of $months (first days)."""
     return f"list_contains($months, CAST(date_trunc('month', {day}) AS DATE))"
@@ -52,13 +51,13 @@ post_rows_in_months AS (
     SELECT s.platform, s.account_id, s.post_id, min(s.fetched_at) AS first_in_months
     FROM clean.post_snapshots s
     SEMI JOIN accounts a ON a.platform = s.platform AND a.account_id = s.account_id
-    WHERE s.fetch_date >= $first AND s.fetch_date < $next AND {_in_months('s.fetch_date')}
+    WHERE s.fetch_date >= $first AND s.fetch_date < $next AND {_in_months("s.fetch_date")}
     GROUP BY ALL
 ),
 late_posts AS (
     SELECT s.platform, s.account_id, s.post_id,
            any_value(p.first_in_months) AS first_in_months,
-           min(s.fetched_at) FILTER (WHERE NOT {_in_months('s.fetch_date')}) AS first_elsewhere
+           min(s.fetched_at) FILTER (WHERE NOT {_in_months("s.fetch_date")}) AS first_elsewhere
     FROM clean.post_snapshots s
     JOIN post_rows_in_months p USING (platform, account_id, post_id)
     CROSS JOIN params
@@ -79,7 +78,7 @@ followers_in_months AS (
     SELECT f.platform, f.account_id, min(f.fetched_at) AS first_in_months
     FROM clean.follower_snapshots f
     SEMI JOIN accounts a ON a.platform = f.platform AND a.account_id = f.account_id
-    WHERE f.fetch_date >= $first AND f.fetch_date < $next AND {_in_months('f.fetch_date')}
+    WHERE f.fetch_date >= $first AND f.fetch_date < $next AND {_in_months("f.fetch_date")}
     GROUP BY ALL
 ),
 followers_changed AS (
@@ -94,9 +93,9 @@ SELECT
     (SELECT count(*) FROM late_changed),
     (SELECT count(*) FROM followers_changed),
     (SELECT count(*) FROM main.int_post_snapshots_selected
-        WHERE edition_id = $edition AND late_snapshot AND {_near_months('fetched_at')}),
+        WHERE edition_id = $edition AND late_snapshot AND {_near_months("fetched_at")}),
     (SELECT count(*) FROM main.int_posts_scored
-        WHERE edition_id = $edition AND audience_fetched_at > published_at AND {_near_months('audience_fetched_at')})
+        WHERE edition_id = $edition AND audience_fetched_at > published_at AND {_near_months("audience_fetched_at")})
 """
 
 COUNTS = ("late_posts", "follower_accounts", "selected_in_months", "audience_in_months")
@@ -111,14 +110,20 @@ class EditionImpact:
     counts: dict[str, int] = field(default_factory=dict)
 
     def metadata(self) -> dict:
-        return {"edition": self.edition_id, "fetch_months": ", ".join(f"{m:%Y-%m}" for m in self.months),
-                "changed": self.changed, "reason": self.reason, **self.counts}
+        return {
+            "edition": self.edition_id,
+            "fetch_months": ", ".join(f"{m:%Y-%m}" for m in self.months),
+            "changed": self.changed,
+            "reason": self.reason,
+            **self.counts,
+        }
 
 
 def _cutoff(conn: duckdb.DuckDBPyConnection, edition_id: str) -> dt.datetime | None:
     try:
-        row = conn.execute("SELECT snapshot_cutoff_at FROM main.int_edition_params WHERE edition_id = ?",
-                           [edition_id]).fetchone()
+        row = conn.execute(
+            "SELECT snapshot_cutoff_at FROM main.int_edition_params WHERE edition_id = ?", [edition_id]
+        ).fetchone()
     except duckdb.CatalogException:
         return None
     return row[0] if row else None
@@ -135,16 +140,30 @@ def impact_of_months(conn: duckdb.DuckDBPyConnection, edition_id: str, months: l
         return EditionImpact(edition_id, months, True, "the edition has no build in this warehouse")
     reaching = [m for m in months if m <= cutoff.date() + dt.timedelta(days=1)]
     if reaching:
-        return EditionImpact(edition_id, months, True,
-                             f"fetch month {reaching[0]:%Y-%m} reaches the snapshot cutoff {cutoff:%Y-%m-%d %H:%M}")
-    params = {"edition": edition_id, "months": list(months), "first": months[0],
-              "next": (months[-1] + dt.timedelta(days=32)).replace(day=1)}
+        return EditionImpact(
+            edition_id,
+            months,
+            True,
+            f"fetch month {reaching[0]:%Y-%m} reaches the snapshot cutoff {cutoff:%Y-%m-%d %H:%M}",
+        )
+    params = {
+        "edition": edition_id,
+        "months": list(months),
+        "first": months[0],
+        "next": (months[-1] + dt.timedelta(days=32)).replace(day=1),
+    }
     row = conn.execute(_IMPACT_SQL, params).fetchone()
     counts = dict(zip(COUNTS, (int(v) for v in row)))
     if any(counts.values()):
         said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)
-        return EditionImpact(edition_id, months, True, f"snapshots after the cutoff that the edition can use: {said}",
-                             counts)
-    return EditionImpact(edition_id, months, False,
-                         f"every fetch month begins after the snapshot cutoff {cutoff:%Y-%m-%d %H:%M} and holds no "
-                         "snapshot the edition can use", counts)
+        return EditionImpact(
+            edition_id, months, True, f"snapshots after the cutoff that the edition can use: {said}", counts
+        )
+    return EditionImpact(
+        edition_id,
+        months,
+        False,
+        f"every fetch month begins after the snapshot cutoff {cutoff:%Y-%m-%d %H:%M} and holds no "
+        "snapshot the edition can use",
+        counts,
+    )

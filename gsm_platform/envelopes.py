@@ -70,18 +70,23 @@ def _open(path: Path):
 
 
 def _refusal(line_bytes: int, line_bound: int) -> str:
-    return (f"{REFUSED_PREFIX}line is {line_bytes:,} bytes, above the bound of {line_bound:,} "
-            "(GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file")
+    return (
+        f"{REFUSED_PREFIX}line is {line_bytes:,} bytes, above the bound of {line_bound:,} "
+        "(GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file"
+    )
 
 
 def _file_refusal(file_bound: int) -> str:
-    return (f"{REFUSED_PREFIX}the file's decompressed content passes the bound of {file_bound:,} bytes "
-            "(GSM_MAX_FILE_BYTES) at this line: this line and the rest of the file are not read, "
-            "they stay in the landed file")
+    return (
+        f"{REFUSED_PREFIX}the file's decompressed content passes the bound of {file_bound:,} bytes "
+        "(GSM_MAX_FILE_BYTES) at this line: this line and the rest of the file are not read, "
+        "they stay in the landed file"
+    )
 
 
-def read_envelopes(path: Path, line_bound: int | None = None, file_bound: int | None = None
-                   ) -> Iterator[tuple[int, str]]:
+def read_envelopes(
+    path: Path, line_bound: int | None = None, file_bound: int | None = None
+) -> Iterator[tuple[int, str]]:
     """(1-based line, text) of each envelope of a landed file; a line above the bound comes as
     a refusal text (REFUSED_PREFIX ...). Blank lines are skipped, their numbers kept. At most
     line_bound + 1 bytes of the file are held at once."""

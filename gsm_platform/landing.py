@@ -80,9 +80,13 @@ def envelope_files(root: Path, refused: list[tuple[str, str]] | None = None) -> 
                 continue
             if path.is_symlink():
                 target = path.resolve()
-                reason = ("broken symbolic link" if not target.exists() else
-                          f"symbolic link to {target}, outside the input directory: not landed"
-                          if not target.is_relative_to(base) else None)
+                reason = (
+                    "broken symbolic link"
+                    if not target.exists()
+                    else f"symbolic link to {target}, outside the input directory: not landed"
+                    if not target.is_relative_to(base)
+                    else None
+                )
                 if reason:
                     if refused is not None:
                         refused.append((str(path), reason))
@@ -168,8 +172,9 @@ def register_landed(conn: duckdb.DuckDBPyConnection, home: Path, paths: Iterable
     return report
 
 
-def _index_and_record(conn: duckdb.DuckDBPyConnection, home: Path, files: list[LandedFile], source: str,
-                      report: Landing) -> None:
+def _index_and_record(
+    conn: duckdb.DuckDBPyConnection, home: Path, files: list[LandedFile], source: str, report: Landing
+) -> None:
     """Index the files' envelopes and record the files, committing at file boundaries: a file
     and its envelopes are committed together or not at all."""
     if not files:
@@ -183,13 +188,21 @@ def _index_and_record(conn: duckdb.DuckDBPyConnection, home: Path, files: list[L
             report.envelopes += len(batch.frame)
             if batch.completed:
                 done = [by_path[path] for path, _ in batch.completed]
-                frame = pd.DataFrame({
-                    "path": [f.path for f in done], "sha256": [f.sha256 for f in done],
-                    "bytes": [f.bytes for f in done], "source": source,
-                    "original_path": [f.original_path for f in done], "landed_at": now,
-                    "envelopes": [n for _, n in batch.completed]})
-                conn.execute("INSERT INTO clean.landed_files SELECT path, sha256, bytes, source, original_path, "
-                             "landed_at, envelopes FROM frame")
+                frame = pd.DataFrame(
+                    {
+                        "path": [f.path for f in done],
+                        "sha256": [f.sha256 for f in done],
+                        "bytes": [f.bytes for f in done],
+                        "source": source,
+                        "original_path": [f.original_path for f in done],
+                        "landed_at": now,
+                        "envelopes": [n for _, n in batch.completed],
+                    }
+                )
+                conn.execute(
+                    "INSERT INTO clean.landed_files SELECT path, sha256, bytes, source, original_path, "
+                    "landed_at, envelopes FROM frame"
+                )
                 report.files += done
             if batch.open_file is None:
                 faults.point("landing.index")  # kill -9 here in the fault tests: nothing committed
@@ -270,4 +283,3 @@ def recover(conn: duckdb.DuckDBPyConnection, home: Path) -> Landing:
                     path.unlink()
                     report.removed.append(rel)
     return report
-

@@ -47,8 +47,11 @@ class MethodologyVersion(_Strict):
 
     @model_validator(mode="after")
     def _weights(self) -> "MethodologyVersion":
-        for name, ws in (("activity_weights", self.activity_weights), ("video_weights", self.video_weights),
-                         ("best_account_weights", self.best_account_weights)):
+        for name, ws in (
+            ("activity_weights", self.activity_weights),
+            ("video_weights", self.video_weights),
+            ("best_account_weights", self.best_account_weights),
+        ):
             total = sum(ws.model_dump().values())
             if not math.isclose(total, 1.0, abs_tol=1e-9):
                 raise ValueError(f"{name} must sum to 1 (got {total})")

@@ -19,7 +19,7 @@ def _stat(pid: int) -> list[str]:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return []
-    return stat[stat.rfind(")") + 2:].split()
+    return stat[stat.rfind(")") + 2 :].split()
 
 
 def start_time(pid: int) -> str | None:

@@ -12,15 +12,25 @@ from gsm_platform.methodology import CATEGORIES
 
 RANKINGS_RELATION = "main.rankings"
 COMPONENTS_RELATION = "main.score_components"
-ROW_FIELDS = ("edition", "category", "cluster", "rank", "institution_id", "institution_name", "score", "nominee",
-              "methodology_version")
+ROW_FIELDS = (
+    "edition",
+    "category",
+    "cluster",
+    "rank",
+    "institution_id",
+    "institution_name",
+    "score",
+    "nominee",
+    "methodology_version",
+)
 
 
 def latest_edition(conn: duckdb.DuckDBPyConnection) -> str | None:
     """The edition with rankings that ends last; None when there is none (or no rankings mart)."""
     schema, table = RANKINGS_RELATION.split(".")
-    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                        [schema, table]).fetchone()[0]:
+    if not conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchone()[0]:
         return None
     row = conn.execute(
         f"""SELECT e.edition_id FROM registry.editions e
@@ -30,8 +40,9 @@ def latest_edition(conn: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def ranking_rows(conn: duckdb.DuckDBPyConnection, edition: str, category: str | None = None,
-                 cluster: str | None = None) -> list[dict]:
+def ranking_rows(
+    conn: duckdb.DuckDBPyConnection, edition: str, category: str | None = None, cluster: str | None = None
+) -> list[dict]:
     """Rows in a stable order: edition, category (award order), cluster, rank, institution_id."""
     where, params = ["edition_id = ?"], [edition]
     if category:
@@ -44,13 +55,22 @@ def ranking_rows(conn: duckdb.DuckDBPyConnection, edition: str, category: str | 
     rows = conn.execute(
         f"""SELECT edition_id, category, cluster, rank, institution_id, institution_name, score, nominee,
                    methodology_version
-            FROM {RANKINGS_RELATION} WHERE {' AND '.join(where)}
+            FROM {RANKINGS_RELATION} WHERE {" AND ".join(where)}
             ORDER BY edition_id, {order}, cluster, rank, institution_id""",
         params,
     ).fetchall()
     return [
-        {"edition": r[0], "category": r[1], "cluster": r[2], "rank": int(r[3]), "institution_id": r[4],
-         "institution_name": r[5], "score": float(r[6]), "nominee": bool(r[7]), "methodology_version": r[8]}
+        {
+            "edition": r[0],
+            "category": r[1],
+            "cluster": r[2],
+            "rank": int(r[3]),
+            "institution_id": r[4],
+            "institution_name": r[5],
+            "score": float(r[6]),
+            "nominee": bool(r[7]),
+            "methodology_version": r[8],
+        }
         for r in rows
     ]
 
@@ -79,7 +99,9 @@ def to_table(rows: list[dict], nominees_only: bool = False) -> str:
             current = group
             out.append(f"\n{r['category']} / {r['cluster']}")
             out.append(f"  {'rank':>4}  {'score':>8}  {'nominee':<7}  institution")
-        out.append(f"  {r['rank']:>4}  {r['score']:>8.3f}  {'yes' if r['nominee'] else '':<7}  {r['institution_name']} ({r['institution_id']})")
+        out.append(
+            f"  {r['rank']:>4}  {r['score']:>8.3f}  {'yes' if r['nominee'] else '':<7}  {r['institution_name']} ({r['institution_id']})"
+        )
     return "\n".join(out).lstrip("\n")
 
 
@@ -87,6 +109,7 @@ def nominees_markdown(rows: list[dict]) -> str:
     lines = ["| category | cluster | rank | institution | score |", "|---|---|---|---|---|"]
     lines += [
         f"| {r['category']} | {r['cluster']} | {r['rank']} | {r['institution_name']} | {r['score']:.4f} |"
-        for r in rows if r["nominee"]
+        for r in rows
+        if r["nominee"]
     ]
     return "\n".join(lines)

@@ -30,8 +30,10 @@ class RegistryError(ValueError):
 # GSM_HOME (exports/<id>/, reports/<id>/, jury/<id>.yaml): a slug, bounded in length.
 EDITION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 EDITION_ID_MAX = 64
-EDITION_ID_RULE = (f"an edition id is 1 to {EDITION_ID_MAX} letters, digits, '-' or '_', starting with a letter "
-                   "or digit (it names a Dagster partition and folders under GSM_HOME)")
+EDITION_ID_RULE = (
+    f"an edition id is 1 to {EDITION_ID_MAX} letters, digits, '-' or '_', starting with a letter "
+    "or digit (it names a Dagster partition and folders under GSM_HOME)"
+)
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -121,7 +123,9 @@ class Registry(_Strict):
         for i, inst in enumerate(self.institutions):
             for ev in inst.lifecycle + tuple(e for a in inst.accounts for e in a.lifecycle):
                 if ev.into and ev.into not in ids:
-                    raise ValueError(f"institutions[{i}] ({inst.id}): lifecycle 'into' {ev.into!r} is not an institution id")
+                    raise ValueError(
+                        f"institutions[{i}] ({inst.id}): lifecycle 'into' {ev.into!r} is not an institution id"
+                    )
         return self
 
     def institution(self, institution_id: str) -> Institution:

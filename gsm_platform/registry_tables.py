@@ -30,7 +30,13 @@ def write_registry_tables(
     )
     accounts = _frame(
         [
-            {"institution_id": i.id, "platform": a.platform, "account_id": a.account_id, "handle": a.handle, "role": role}
+            {
+                "institution_id": i.id,
+                "platform": a.platform,
+                "account_id": a.account_id,
+                "handle": a.handle,
+                "role": role,
+            }
             for i in registry.institutions
             for role, accs in (("institution", i.accounts), ("leader", tuple(a for l in i.leaders for a in l.accounts)))
             for a in accs
@@ -39,14 +45,24 @@ def write_registry_tables(
     )
     eds = _frame(
         [
-            {"edition_id": e.id, "name": e.name or f"GSM Award {e.id}", "start_date": e.start, "end_date": e.end,
-             "methodology_version": e.methodology}
+            {
+                "edition_id": e.id,
+                "name": e.name or f"GSM Award {e.id}",
+                "start_date": e.start,
+                "end_date": e.end,
+                "methodology_version": e.methodology,
+            }
             for e in editions.editions
         ],
         ["edition_id", "name", "start_date", "end_date", "methodology_version"],
     )
-    clusters = _frame([{"edition_id": e.id, "cluster": c} for e in editions.editions for c in e.clusters], ["edition_id", "cluster"])
-    platforms = _frame([{"edition_id": e.id, "platform": p} for e in editions.editions for p in e.platforms], ["edition_id", "platform"])
+    clusters = _frame(
+        [{"edition_id": e.id, "cluster": c} for e in editions.editions for c in e.clusters], ["edition_id", "cluster"]
+    )
+    platforms = _frame(
+        [{"edition_id": e.id, "platform": p} for e in editions.editions for p in e.platforms],
+        ["edition_id", "platform"],
+    )
     params = _frame(
         [
             {
@@ -66,10 +82,21 @@ def write_registry_tables(
             }
             for v, m in methodology.versions.items()
         ],
-        ["methodology_version", "settle_days", "min_posts", "activity_posts_weight", "activity_consistency_weight",
-         "consistency_block_days", "video_er_weight", "video_reach_weight", "nominees_per_category",
-         "best_account_weight_most_active", "best_account_weight_most_engaging",
-         "best_account_weight_best_use_of_image", "best_account_weight_best_use_of_video"],
+        [
+            "methodology_version",
+            "settle_days",
+            "min_posts",
+            "activity_posts_weight",
+            "activity_consistency_weight",
+            "consistency_block_days",
+            "video_er_weight",
+            "video_reach_weight",
+            "nominees_per_category",
+            "best_account_weight_most_active",
+            "best_account_weight_most_engaging",
+            "best_account_weight_best_use_of_image",
+            "best_account_weight_best_use_of_video",
+        ],
     )
     weights = _frame(
         [
@@ -94,14 +121,20 @@ def write_registry_tables(
         "files": file_rows,
     }
     conn.execute("CREATE SCHEMA IF NOT EXISTS registry")
-    casts = {"start_date": "CAST(start_date AS DATE)", "end_date": "CAST(end_date AS DATE)",
-             "weight": "CAST(weight AS DOUBLE)"}
+    casts = {
+        "start_date": "CAST(start_date AS DATE)",
+        "end_date": "CAST(end_date AS DATE)",
+        "weight": "CAST(weight AS DOUBLE)",
+    }
     conn.execute("BEGIN")  # the tables are replaced together: a crash leaves the previous registry whole
     try:
         for name, frame in tables.items():
             conn.register("registry_frame", frame)
-            cols = ", ".join(casts.get(c, f"CAST({c} AS VARCHAR)" if frame[c].dtype == object
-                                       or str(frame[c].dtype) == "str" else c) + f" AS {c}" for c in frame.columns)
+            cols = ", ".join(
+                casts.get(c, f"CAST({c} AS VARCHAR)" if frame[c].dtype == object or str(frame[c].dtype) == "str" else c)
+                + f" AS {c}"
+                for c in frame.columns
+            )
             conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS SELECT {cols} FROM registry_frame")
             conn.unregister("registry_frame")
         conn.execute("COMMIT")
@@ -112,7 +145,15 @@ def write_registry_tables(
 
 
 # the tables of the `registry` schema, in the order they are written
-REGISTRY_TABLES = ("institutions", "accounts", "editions", "edition_clusters", "edition_platforms", "methodology",
-                   "methodology_platform_weights", "files")
+REGISTRY_TABLES = (
+    "institutions",
+    "accounts",
+    "editions",
+    "edition_clusters",
+    "edition_platforms",
+    "methodology",
+    "methodology_platform_weights",
+    "files",
+)
 
 __all__ = ["REGISTRY_TABLES", "write_registry_tables", "METHODOLOGY_FILE"]

@@ -101,8 +101,11 @@ class ApiSource(dg.ConfigurableResource):
     def from_env(cls) -> "ApiSource":
         """The tuning `gsm materialize` uses: GSM_API_CONCURRENCY (accounts pulled at once per
         platform), GSM_API_TIMEOUT_SECONDS, GSM_API_MAX_RETRIES; unset means the defaults."""
-        fields = {"concurrency": ("GSM_API_CONCURRENCY", int), "timeout_seconds": ("GSM_API_TIMEOUT_SECONDS", float),
-                  "max_retries": ("GSM_API_MAX_RETRIES", int)}
+        fields = {
+            "concurrency": ("GSM_API_CONCURRENCY", int),
+            "timeout_seconds": ("GSM_API_TIMEOUT_SECONDS", float),
+            "max_retries": ("GSM_API_MAX_RETRIES", int),
+        }
         values = {}
         for name, (variable, kind) in fields.items():
             text = (os.environ.get(variable) or "").strip()
@@ -178,7 +181,9 @@ def dbt_project() -> DbtProject:
     dbt_env()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if _manifest_is_stale(project):
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
     return project
 
 

@@ -33,8 +33,9 @@ HOME_VARIABLES = ("GSM_HOME", "GSM_WAREHOUSE", "DAGSTER_HOME")
 
 
 def use_home(home: Path) -> None:
-    os.environ.update({"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"),
-                       "DAGSTER_HOME": str(home / "dagster")})
+    os.environ.update(
+        {"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"), "DAGSTER_HOME": str(home / "dagster")}
+    )
 
 
 @contextmanager
@@ -55,6 +56,12 @@ def materialize(home: Path, source: Path, edition: str = "2025") -> Materialized
     from gsm_platform.runs.pipeline import run_edition
 
     use_home(home)
-    summary = run_edition(edition, "files", str(source / "input"), str(source / "registry.yaml"),
-                          str(source / "editions.yaml"), quiet=True)
+    summary = run_edition(
+        edition,
+        "files",
+        str(source / "input"),
+        str(source / "registry.yaml"),
+        str(source / "editions.yaml"),
+        quiet=True,
+    )
     return Materialized(home, source, edition, summary)

@@ -39,6 +39,7 @@ CATEGORIES = PLATFORM_CATEGORIES + ("best_account",)
 
 # --------------------------------------------------------------------------- small helpers
 
+
 def _missing(value) -> bool:
     """None, NaN, NaT and pd.NA are all 'unknown'."""
     if value is None:
@@ -82,6 +83,7 @@ def _mean(values: list[Fraction]):
 
 # --------------------------------------------------------------------------- percentile
 
+
 def percentile_exact(value, population: list) -> Fraction:
     """pct(x) = 100 * (L + (E - 1) / 2) / (n - 1); L = values strictly smaller, E = values equal
     to x (itself included, so ``value`` must be one of ``population``); n = 1 gives 100."""
@@ -101,6 +103,7 @@ def percentiles(values: list) -> list[float]:
 
 
 # --------------------------------------------------------------------------- snapshots
+
 
 def _snapshot_tie_key(snap: dict):
     """Among different snapshots with one fetch time (docs/methodology.md, choice 2): more
@@ -155,6 +158,7 @@ def audience_at(follower_snaps: list[tuple[dt.datetime, int | None]], published_
 
 # --------------------------------------------------------------------------- the computation
 
+
 def _platform_weights(platforms: list[str], params: dict) -> dict[str, Fraction]:
     configured = params.get("platform_weights")
     if configured is None:
@@ -168,8 +172,14 @@ def _platform_weights(platforms: list[str], params: dict) -> dict[str, Fraction]
     return weights
 
 
-def compute(posts: pd.DataFrame, followers: pd.DataFrame, institutions: pd.DataFrame, accounts: pd.DataFrame,
-            edition: dict, params: dict) -> dict[str, pd.DataFrame]:
+def compute(
+    posts: pd.DataFrame,
+    followers: pd.DataFrame,
+    institutions: pd.DataFrame,
+    accounts: pd.DataFrame,
+    edition: dict,
+    params: dict,
+) -> dict[str, pd.DataFrame]:
     edition_id = edition["edition_id"]
     clusters = list(edition["clusters"])
     platforms = list(edition["platforms"])
@@ -264,15 +274,17 @@ def compute(posts: pd.DataFrame, followers: pd.DataFrame, institutions: pd.DataF
             reach = Fraction(views, audience)
 
         for institution_id in owners[(platform, snap["account_id"])]:
-            selected.append({
-                **snap,
-                "institution_id": institution_id,
-                "cluster": cluster_of[institution_id],
-                "late_snapshot": late,
-                "audience": audience,
-                "er": er,
-                "reach": reach,
-            })
+            selected.append(
+                {
+                    **snap,
+                    "institution_id": institution_id,
+                    "cluster": cluster_of[institution_id],
+                    "late_snapshot": late,
+                    "audience": audience,
+                    "er": er,
+                    "reach": reach,
+                }
+            )
 
     # ---- who is ranked: institutions with >= 1 post in the window; the tie-break count
     posts_in_window: dict = {}
@@ -324,14 +336,17 @@ def compute(posts: pd.DataFrame, followers: pd.DataFrame, institutions: pd.DataF
                 key = (i, platform, "most_active")
                 eligible[key] = i in active
                 if i in active:
-                    platform_score[key] = (w_posts * percentile_exact(Fraction(m[i]["posts"]), posts_pop)
-                                           + w_consistency * percentile_exact(m[i]["consistency"], consistency_pop))
+                    platform_score[key] = w_posts * percentile_exact(
+                        Fraction(m[i]["posts"]), posts_pop
+                    ) + w_consistency * percentile_exact(m[i]["consistency"], consistency_pop)
                 else:
                     platform_score[key] = Fraction(0)
 
             # most_engaging and best_use_of_image: pct of a mean er
-            for category, count_field, mean_field in (("most_engaging", "er_posts", "mean_er"),
-                                                      ("best_use_of_image", "image_er_posts", "mean_image_er")):
+            for category, count_field, mean_field in (
+                ("most_engaging", "er_posts", "mean_er"),
+                ("best_use_of_image", "image_er_posts", "mean_image_er"),
+            ):
                 ok = [i for i in members if m[i][count_field] >= min_posts]
                 population = [m[i][mean_field] for i in ok]
                 for i in members:
@@ -361,9 +376,11 @@ def compute(posts: pd.DataFrame, followers: pd.DataFrame, institutions: pd.DataF
     for i in ranked:
         for category in PLATFORM_CATEGORIES:
             category_score[(i, category)] = sum(
-                (platform_weight[p] * platform_score[(i, p, category)] for p in platforms), Fraction(0))
+                (platform_weight[p] * platform_score[(i, p, category)] for p in platforms), Fraction(0)
+            )
         category_score[(i, "best_account")] = sum(
-            (best_weights[c] * category_score[(i, c)] for c in PLATFORM_CATEGORIES), Fraction(0))
+            (best_weights[c] * category_score[(i, c)] for c in PLATFORM_CATEGORIES), Fraction(0)
+        )
 
     # ---- rankings
     ranking_rows = []
@@ -373,75 +390,127 @@ def compute(posts: pd.DataFrame, followers: pd.DataFrame, institutions: pd.DataF
             members.sort(key=lambda i: (-category_score[(i, category)], -len(posts_in_window[i]), i))
             for position, i in enumerate(members, start=1):
                 score = category_score[(i, category)]
-                ranking_rows.append({
-                    "edition": edition_id,
-                    "category": category,
-                    "cluster": cluster,
-                    "rank": position,
-                    "institution_id": i,
-                    "score": float(score),
-                    "nominee": position <= nominees_per_category and score > 0,
-                    "posts_in_window": len(posts_in_window[i]),
-                    "methodology_version": edition.get("methodology_version"),
-                })
+                ranking_rows.append(
+                    {
+                        "edition": edition_id,
+                        "category": category,
+                        "cluster": cluster,
+                        "rank": position,
+                        "institution_id": i,
+                        "score": float(score),
+                        "nominee": position <= nominees_per_category and score > 0,
+                        "posts_in_window": len(posts_in_window[i]),
+                        "methodology_version": edition.get("methodology_version"),
+                    }
+                )
 
     # ---- platform score table
-    raw_field = {"most_active": "posts", "most_engaging": "mean_er",
-                 "best_use_of_image": "mean_image_er", "best_use_of_video": "mean_video_er"}
-    counted_field = {"most_active": "posts", "most_engaging": "er_posts",
-                     "best_use_of_image": "image_er_posts", "best_use_of_video": "video_er_posts"}
+    raw_field = {
+        "most_active": "posts",
+        "most_engaging": "mean_er",
+        "best_use_of_image": "mean_image_er",
+        "best_use_of_video": "mean_video_er",
+    }
+    counted_field = {
+        "most_active": "posts",
+        "most_engaging": "er_posts",
+        "best_use_of_image": "image_er_posts",
+        "best_use_of_video": "video_er_posts",
+    }
     platform_rows = []
     for i in ranked:
         for platform in platforms:
             m = measures[(i, platform)]
             for category in PLATFORM_CATEGORIES:
                 key = (i, platform, category)
-                platform_rows.append({
-                    "institution_id": i,
-                    "cluster": cluster_of[i],
-                    "platform": platform,
-                    "category": category,
-                    "score": float(platform_score[key]),
-                    "eligible": eligible[key],
-                    "raw_value": _as_float(m[raw_field[category]]),
-                    "posts_counted": m[counted_field[category]],
-                    "er_posts": m["er_posts"],
-                    "mean_er": _as_float(m["mean_er"]),
-                    "mean_reach": _as_float(m["mean_reach"]) if category == "best_use_of_video" else float("nan"),
-                    "consistency": float(m["consistency"]) if category == "most_active" else float("nan"),
-                    "weight": float(platform_weight[platform]),
-                    "account_ids": m["account_ids"],
-                })
+                platform_rows.append(
+                    {
+                        "institution_id": i,
+                        "cluster": cluster_of[i],
+                        "platform": platform,
+                        "category": category,
+                        "score": float(platform_score[key]),
+                        "eligible": eligible[key],
+                        "raw_value": _as_float(m[raw_field[category]]),
+                        "posts_counted": m[counted_field[category]],
+                        "er_posts": m["er_posts"],
+                        "mean_er": _as_float(m["mean_er"]),
+                        "mean_reach": _as_float(m["mean_reach"]) if category == "best_use_of_video" else float("nan"),
+                        "consistency": float(m["consistency"]) if category == "most_active" else float("nan"),
+                        "weight": float(platform_weight[platform]),
+                        "account_ids": m["account_ids"],
+                    }
+                )
 
     # ---- the per-post table
     post_rows = []
     for p in selected:
-        post_rows.append({
-            "edition": edition_id,
-            "institution_id": p["institution_id"],
-            "cluster": p["cluster"],
-            "platform": p["platform"],
-            "account_id": p["account_id"],
-            "post_id": p["post_id"],
-            "published_at": p["published_at"],
-            "fetched_at": p["fetched_at"],
-            "media_kind": p["media_kind"],
-            "interactions": p["interactions"],
-            "hidden": p["hidden"],
-            "views": p["views"],
-            "audience": p["audience"],
-            "er": _as_float(p["er"]),
-            "reach": _as_float(p["reach"]),
-            "late_snapshot": p["late_snapshot"],
-        })
+        post_rows.append(
+            {
+                "edition": edition_id,
+                "institution_id": p["institution_id"],
+                "cluster": p["cluster"],
+                "platform": p["platform"],
+                "account_id": p["account_id"],
+                "post_id": p["post_id"],
+                "published_at": p["published_at"],
+                "fetched_at": p["fetched_at"],
+                "media_kind": p["media_kind"],
+                "interactions": p["interactions"],
+                "hidden": p["hidden"],
+                "views": p["views"],
+                "audience": p["audience"],
+                "er": _as_float(p["er"]),
+                "reach": _as_float(p["reach"]),
+                "late_snapshot": p["late_snapshot"],
+            }
+        )
 
-    ranking_columns = ["edition", "category", "cluster", "rank", "institution_id", "score", "nominee",
-                       "posts_in_window", "methodology_version"]
-    platform_columns = ["institution_id", "cluster", "platform", "category", "score", "eligible", "raw_value",
-                        "posts_counted", "er_posts", "mean_er", "mean_reach", "consistency", "weight", "account_ids"]
-    post_columns = ["edition", "institution_id", "cluster", "platform", "account_id", "post_id", "published_at",
-                    "fetched_at", "media_kind", "interactions", "hidden", "views", "audience", "er", "reach",
-                    "late_snapshot"]
+    ranking_columns = [
+        "edition",
+        "category",
+        "cluster",
+        "rank",
+        "institution_id",
+        "score",
+        "nominee",
+        "posts_in_window",
+        "methodology_version",
+    ]
+    platform_columns = [
+        "institution_id",
+        "cluster",
+        "platform",
+        "category",
+        "score",
+        "eligible",
+        "raw_value",
+        "posts_counted",
+        "er_posts",
+        "mean_er",
+        "mean_reach",
+        "consistency",
+        "weight",
+        "account_ids",
+    ]
+    post_columns = [
+        "edition",
+        "institution_id",
+        "cluster",
+        "platform",
+        "account_id",
+        "post_id",
+        "published_at",
+        "fetched_at",
+        "media_kind",
+        "interactions",
+        "hidden",
+        "views",
+        "audience",
+        "er",
+        "reach",
+        "late_snapshot",
+    ]
     return {
         "rankings": pd.DataFrame(ranking_rows, columns=ranking_columns),
         "platform_scores": pd.DataFrame(platform_rows, columns=platform_columns),

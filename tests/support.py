@@ -22,9 +22,7 @@ SAMPLE_ACCOUNTS = {
 
 
 def sample_registry(path: Path) -> Path:
-    accounts = "\n".join(
-        f'      - {{platform: {p}, account_id: "{a}"}}' for p, a in SAMPLE_ACCOUNTS.items()
-    )
+    accounts = "\n".join(f'      - {{platform: {p}, account_id: "{a}"}}' for p, a in SAMPLE_ACCOUNTS.items())
     path.write_text(
         f"institutions:\n  - id: contoh\n    name: Contoh Kementerian\n    cluster: kementerian\n    accounts:\n{accounts}\n"
     )
@@ -43,8 +41,13 @@ def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path, mon
     """Registry, landing and cleaning of the given fetch months (default: every fetch month that
     holds envelopes, as the pipeline cleans them), without Dagster."""
     conn = warehouse.connect(home / "warehouse.duckdb")
-    write_registry_tables(conn, load_registry(registry), load_editions(editions), load_methodology(),
-                          {"registry": registry, "editions": editions, "methodology": METHODOLOGY_FILE})
+    write_registry_tables(
+        conn,
+        load_registry(registry),
+        load_editions(editions),
+        load_methodology(),
+        {"registry": registry, "editions": editions, "methodology": METHODOLOGY_FILE},
+    )
     landing.land_directory(conn, input_dir, home, "files")
     recon = cleaning.clean_months(conn, fetch_months(conn) if months is None else months)
     return conn, recon
@@ -52,14 +55,19 @@ def build_clean(home: Path, input_dir: Path, registry: Path, editions: Path, mon
 
 def fetch_months(conn) -> list[dt.date]:
     """First days of the fetch months that hold indexed envelopes."""
-    return [r[0] for r in conn.execute(
-        "SELECT DISTINCT CAST(date_trunc('month', fetch_date) AS DATE) FROM raw.envelopes "
-        "WHERE fetch_date IS NOT NULL ORDER BY 1").fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT CAST(date_trunc('month', fetch_date) AS DATE) FROM raw.envelopes "
+            "WHERE fetch_date IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 def write_jsonl(path: Path, envelopes: list[dict | str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(e if isinstance(e, str) else json.dumps(e) for e in envelopes) + "\n")
     return path
+
 
 FIXTURES_SAMPLES = Path(__file__).parent / "fixtures" / "samples"

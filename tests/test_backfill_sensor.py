@@ -27,8 +27,9 @@ def _evaluate(defs, instance, monkeypatch, today: dt.date, cursor: str | None = 
     monkeypatch.setattr(sensors, "_today", lambda: today)
     from gsm_platform.resources import GsmInputs
 
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                      resources={"inputs": GsmInputs()})
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources={"inputs": GsmInputs()}
+    )
     return sensors.yearly_edition_backfill(context)
 
 
@@ -72,8 +73,9 @@ def test_sensor_requests_one_backfill_per_due_edition(defs, gsm_home, monkeypatc
         again = _evaluate(defs, instance, monkeypatch, dt.date(2021, 3, 1), cursor=after.cursor)
         assert isinstance(again, dg.SkipReason)
         assert "2025 on 2025-10-09" in again.skip_message
-        assert isinstance(_evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 8), cursor=after.cursor),
-                          dg.SkipReason)
+        assert isinstance(
+            _evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 8), cursor=after.cursor), dg.SkipReason
+        )
         later = _evaluate(defs, instance, monkeypatch, dt.date(2025, 10, 9), cursor=after.cursor)
         assert [r.tags[backfill.BACKFILL_TAG] for r in later.run_requests] == ["2025"]
         assert json.loads(later.cursor) == ["2020", "2025"]
@@ -101,7 +103,10 @@ def test_an_edition_with_no_landed_month_is_landed_first(defs, gsm_home, monkeyp
         (backfill,) = second.run_requests
         assert backfill.requires_backfill_daemon()
         assert sorted(backfill.asset_graph_subset.partitions_subsets_by_asset_key[POSTS_KEY].get_partition_keys()) == [
-            "2020-01-01", "2020-02-01", "2020-03-01"]
+            "2020-01-01",
+            "2020-02-01",
+            "2020-03-01",
+        ]
 
 
 def test_fetch_days_stop_at_today():

@@ -35,8 +35,9 @@ def lead():
     asset module that does not load fails these tests, not the collection of the whole run."""
     from assets import cleaned, jobs, partitions, rankings, raw, registry
 
-    return SimpleNamespace(registry=registry, raw=raw, cleaned=cleaned, jobs=jobs, rankings=rankings,
-                           editions=partitions.editions)
+    return SimpleNamespace(
+        registry=registry, raw=raw, cleaned=cleaned, jobs=jobs, rankings=rankings, editions=partitions.editions
+    )
 
 
 def real_assets(lead) -> list:
@@ -53,7 +54,10 @@ def evaluations(result) -> dict[tuple[str, str], object]:
 
 
 def materialized(result) -> set[str]:
-    return {e.event_specific_data.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    return {
+        e.event_specific_data.materialization.asset_key.to_user_string()
+        for e in result.get_asset_materialization_events()
+    }
 
 
 @pytest.fixture
@@ -62,18 +66,33 @@ def resources():
 
 
 def use_inputs(tmp_path, input_dir: Path, registry_path: Path | None = None) -> None:
-    save_inputs({"registry_path": str(registry_path or sample_registry(tmp_path / "registry.yaml")),
-                 "editions_path": str(sample_editions(tmp_path / "editions.yaml")),
-                 "source": "files", "input_dir": str(input_dir), "edition": "2025"})
+    save_inputs(
+        {
+            "registry_path": str(registry_path or sample_registry(tmp_path / "registry.yaml")),
+            "editions_path": str(sample_editions(tmp_path / "editions.yaml")),
+            "source": "files",
+            "input_dir": str(input_dir),
+            "edition": "2025",
+        }
+    )
 
 
 # ----------------------------------------------------------------------------- definitions
 
+
 def test_catalog_keys_are_the_asset_keys(lead):
     assert dg.AssetKey(["registry", "accounts"]) == lead.registry.REGISTRY_KEY
     paths = {c.asset for c in QUALITY_CHECKS}
-    real = {tuple(k.path) for k in (lead.registry.REGISTRY_KEY, lead.raw.LANDING_KEY, *lead.raw.RAW_KEYS.values(),
-                                      *lead.cleaned.CLEAN_KEYS, lead.rankings.RANKINGS_KEY)}
+    real = {
+        tuple(k.path)
+        for k in (
+            lead.registry.REGISTRY_KEY,
+            lead.raw.LANDING_KEY,
+            *lead.raw.RAW_KEYS.values(),
+            *lead.cleaned.CLEAN_KEYS,
+            lead.rankings.RANKINGS_KEY,
+        )
+    }
     assert real <= paths  # every non-dbt asset is checked
     assert tuple(lead.rankings.UPSTREAM[0].path) in paths  # marts/rankings, which the rankings asset reads
     assert paths - real == set(MART_ASSETS.values())
@@ -96,9 +115,11 @@ def fake_marts(lead, spec_rows: dict[str, list[tuple]]):
     def _marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
         with warehouse.connect() as conn:
             for model, rows in spec_rows.items():
-                conn.execute(f"CREATE OR REPLACE TABLE main.{model} (edition_id VARCHAR, category VARCHAR, cluster VARCHAR, "
-                             "rank INTEGER, institution_id VARCHAR, institution_name VARCHAR, score DOUBLE, nominee BOOLEAN, "
-                             "methodology_version VARCHAR)")
+                conn.execute(
+                    f"CREATE OR REPLACE TABLE main.{model} (edition_id VARCHAR, category VARCHAR, cluster VARCHAR, "
+                    "rank INTEGER, institution_id VARCHAR, institution_name VARCHAR, score DOUBLE, nominee BOOLEAN, "
+                    "methodology_version VARCHAR)"
+                )
                 conn.executemany(f"INSERT INTO main.{model} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             conn.execute("CREATE OR REPLACE TABLE main.score_components AS SELECT 1 AS x")
         for spec in specs:
@@ -108,19 +129,31 @@ def fake_marts(lead, spec_rows: dict[str, list[tuple]]):
 
 
 def test_the_jobs_run_the_checks_of_their_assets(lead, resources):
-    defs = dg.Definitions(assets=[*real_assets(lead), fake_marts(lead, {})], asset_checks=ALL_CHECKS,
-                          jobs=[lead.jobs.ingest_job, lead.jobs.clean_job, lead.jobs.award_job], resources=resources)
+    defs = dg.Definitions(
+        assets=[*real_assets(lead), fake_marts(lead, {})],
+        asset_checks=ALL_CHECKS,
+        jobs=[lead.jobs.ingest_job, lead.jobs.clean_job, lead.jobs.award_job],
+        resources=resources,
+    )
     dg.Definitions.validate_loadable(defs)
-    in_job = {name: {(k.asset_key.to_user_string(), k.name)
-                     for k in defs.resolve_job_def(name).asset_layer.asset_graph.asset_check_keys}
-              for name in (lead.jobs.INGEST_JOB, lead.jobs.CLEAN_JOB, lead.jobs.AWARD_JOB)}
-    expected = {lead.jobs.INGEST_JOB: {"registry", "landing"}, lead.jobs.CLEAN_JOB: {"raw", "clean"},
-                lead.jobs.AWARD_JOB: {"marts", "rankings"}}
+    in_job = {
+        name: {
+            (k.asset_key.to_user_string(), k.name)
+            for k in defs.resolve_job_def(name).asset_layer.asset_graph.asset_check_keys
+        }
+        for name in (lead.jobs.INGEST_JOB, lead.jobs.CLEAN_JOB, lead.jobs.AWARD_JOB)
+    }
+    expected = {
+        lead.jobs.INGEST_JOB: {"registry", "landing"},
+        lead.jobs.CLEAN_JOB: {"raw", "clean"},
+        lead.jobs.AWARD_JOB: {"marts", "rankings"},
+    }
     for job, layers in expected.items():
         assert in_job[job] == {(c.asset_path, c.name) for c in QUALITY_CHECKS if c.asset[0] in layers}, job
 
 
 # ----------------------------------------------------------------------------- runs
+
 
 def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_path, resources):
     shutil.copytree(BAD, tmp_path / "input")
@@ -132,9 +165,12 @@ def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_pa
     assert all(e.passed for e in evaluations(result).values()) and len(evaluations(result)) == 3
 
     clean = [lead.raw.raw_pulls, lead.cleaned.cleaned]
-    result = dg.materialize([*clean, *checks_for(clean)], resources=resources, instance=instance,
-                            tags={"dagster/asset_partition_range_start": "2025-03-01",
-                                  "dagster/asset_partition_range_end": "2025-03-01"})
+    result = dg.materialize(
+        [*clean, *checks_for(clean)],
+        resources=resources,
+        instance=instance,
+        tags={"dagster/asset_partition_range_start": "2025-03-01", "dagster/asset_partition_range_end": "2025-03-01"},
+    )
     assert result.success  # a failing WARN check does not fail the run
     evals = evaluations(result)
     assert len(evals) == 12
@@ -153,19 +189,30 @@ def test_a_failing_blocking_check_stops_the_assets_downstream(lead, gsm_home, tm
     # the YAML loader accepts an institution listing one account twice; every post would count twice
     shutil.copytree(Path(__file__).parent / "fixtures" / "samples", tmp_path / "input")
     twice = sample_registry(tmp_path / "registry.yaml")
-    twice.write_text(twice.read_text().replace('      - {platform: x, account_id: "1234567890"}\n',
-                                               '      - {platform: x, account_id: "1234567890"}\n' * 2))
+    twice.write_text(
+        twice.read_text().replace(
+            '      - {platform: x, account_id: "1234567890"}\n', '      - {platform: x, account_id: "1234567890"}\n' * 2
+        )
+    )
     use_inputs(tmp_path, tmp_path / "input", twice)
     selection = [lead.registry.registry, lead.raw.landing, lead.raw.raw_pulls]
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("fetch_month", ["2025-03-01"])
-    result = dg.materialize([*selection, *checks_for(selection)], resources=resources, partition_key="2025-03-01",
-                            raise_on_error=False, instance=instance)
+    result = dg.materialize(
+        [*selection, *checks_for(selection)],
+        resources=resources,
+        partition_key="2025-03-01",
+        raise_on_error=False,
+        instance=instance,
+    )
     assert not result.success
     check = evaluations(result)[("registry/accounts", "accounts_claimed_once")]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     assert "x 1234567890 (contoh, 2x)" in check.description
-    assert materialized(result) == {*(k.to_user_string() for k in lead.registry.REGISTRY_KEYS.values()), "landing"}  # raw pulls (downstream of registry) never ran
+    assert materialized(result) == {
+        *(k.to_user_string() for k in lead.registry.REGISTRY_KEYS.values()),
+        "landing",
+    }  # raw pulls (downstream of registry) never ran
 
 
 def test_edition_checks_read_the_partition_and_block_the_rankings(lead, gsm_home, tmp_path, resources):
@@ -175,15 +222,19 @@ def test_edition_checks_read_the_partition_and_block_the_rankings(lead, gsm_home
     dg.materialize([lead.registry.registry], resources=resources, instance=instance)  # registers edition 2025
 
     def rows(edition, ranks):
-        return [(edition, cat, "kementerian", rank, f"i{rank}", f"I{rank}", 50.0, rank <= 5, "v1")
-                for cat in CATEGORIES for rank in ranks]
+        return [
+            (edition, cat, "kementerian", rank, f"i{rank}", f"I{rank}", 50.0, rank <= 5, "v1")
+            for cat in CATEGORIES
+            for rank in ranks
+        ]
 
     # edition 2024 (not this run's partition) is broken; 2025 has a rank gap in marts/rankings only
     good = {m: rows("2025", (1, 2)) + rows("2024", (1, 1)) for m in MART_ASSETS}
     broken = {**good, "rankings": rows("2025", (1, 3)) + rows("2024", (1, 1))}
     award = [fake_marts(lead, broken), lead.rankings.rankings]
-    result = dg.materialize([*award, *checks_for(award)], resources=resources, instance=instance, partition_key="2025",
-                            raise_on_error=False)
+    result = dg.materialize(
+        [*award, *checks_for(award)], resources=resources, instance=instance, partition_key="2025", raise_on_error=False
+    )
     evals = evaluations(result)
     gap = evals[("marts/rankings", RANKS_CONTIGUOUS)]
     assert not gap.passed and gap.metadata["scope"].text == "edition 2025"
@@ -192,8 +243,9 @@ def test_edition_checks_read_the_partition_and_block_the_rankings(lead, gsm_home
     assert "rankings" not in materialized(result)  # blocked: the jury gets nothing rather than a wrong ranking
 
     award = [fake_marts(lead, good), lead.rankings.rankings]
-    result = dg.materialize([*award, *checks_for(award)], resources=resources, instance=instance, partition_key="2025",
-                            raise_on_error=False)
+    result = dg.materialize(
+        [*award, *checks_for(award)], resources=resources, instance=instance, partition_key="2025", raise_on_error=False
+    )
     evals = evaluations(result)
     assert "rankings" in materialized(result)
     assert evals[("rankings", NOMINEES_CONSISTENT)].passed and evals[("rankings", EXPORT_MATCHES_WAREHOUSE)].passed

@@ -59,8 +59,13 @@ def _warehouse(tmp_path, registry_text: str = TWO_CLUSTERS, editions_text: str =
     reg.write_text(registry_text)
     eds.write_text(editions_text)
     conn = warehouse.connect(tmp_path / "home" / "warehouse.duckdb")
-    write_registry_tables(conn, load_registry(reg), load_editions(eds), load_methodology(),
-                          {"registry": reg, "editions": eds, "methodology": METHODOLOGY_FILE})
+    write_registry_tables(
+        conn,
+        load_registry(reg),
+        load_editions(eds),
+        load_methodology(),
+        {"registry": reg, "editions": eds, "methodology": METHODOLOGY_FILE},
+    )
     return conn
 
 
@@ -75,28 +80,56 @@ def wh(tmp_path):
 def samples(tmp_path):
     """The platforms' sample envelopes, landed and cleaned: a warehouse where everything passes."""
     shutil.copytree(FIXTURES_SAMPLES, tmp_path / "input")
-    conn, _ = build_clean(tmp_path / "home", tmp_path / "input", sample_registry(tmp_path / "r.yaml"),
-                          sample_editions(tmp_path / "e.yaml"))
+    conn, _ = build_clean(
+        tmp_path / "home",
+        tmp_path / "input",
+        sample_registry(tmp_path / "r.yaml"),
+        sample_editions(tmp_path / "e.yaml"),
+    )
     yield conn
     conn.close()
 
 
-def add_post(conn, post_id, published, fetched="2025-06-01 10:00:00", platform="facebook", account=FB,
-             interactions=10, views=None, line=1, position=None):
+def add_post(
+    conn,
+    post_id,
+    published,
+    fetched="2025-06-01 10:00:00",
+    platform="facebook",
+    account=FB,
+    interactions=10,
+    views=None,
+    line=1,
+    position=None,
+):
     conn.execute(
         """INSERT INTO clean.post_snapshots VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP)::DATE, 'image', ?, 0, 0, NULL, ?,
                    false, ?, 'landing/files/t.jsonl', ?, ?)""",
-        [platform, account, post_id, published, fetched, fetched, interactions, interactions, views, line,
-         position if position is not None else zlib.crc32(post_id.encode()) % 1_000_000],
+        [
+            platform,
+            account,
+            post_id,
+            published,
+            fetched,
+            fetched,
+            interactions,
+            interactions,
+            views,
+            line,
+            position if position is not None else zlib.crc32(post_id.encode()) % 1_000_000,
+        ],
     )
 
 
 def add_followers(conn, followers, fetched, platform="facebook", account=FB, line=1):
-    conn.execute("INSERT INTO clean.follower_snapshots VALUES (?, ?, ?, CAST(? AS TIMESTAMP)::DATE, ?, 'profile', 'f', ?, 0)",
-                 [platform, account, fetched, fetched, followers, line])
+    conn.execute(
+        "INSERT INTO clean.follower_snapshots VALUES (?, ?, ?, CAST(? AS TIMESTAMP)::DATE, ?, 'profile', 'f', ?, 0)",
+        [platform, account, fetched, fetched, followers, line],
+    )
 
 
 # ----------------------------------------------------------------------------- registry
+
 
 def test_an_account_two_institutions_claim_fails(wh):
     assert registry.accounts_claimed_once(wh).passed  # leader account 555 shared by two leaders: not scored, fine
@@ -108,8 +141,10 @@ def test_an_account_two_institutions_claim_fails(wh):
 
 def test_an_account_listed_twice_by_one_institution_fails(tmp_path):
     # the YAML loader accepts this (same institution); every post of the account would count twice
-    twice = TWO_CLUSTERS.replace('      - {platform: x, account_id: "1234567890"}',
-                                 '      - {platform: x, account_id: "1234567890"}\n      - {platform: x, account_id: "1234567890"}')
+    twice = TWO_CLUSTERS.replace(
+        '      - {platform: x, account_id: "1234567890"}',
+        '      - {platform: x, account_id: "1234567890"}\n      - {platform: x, account_id: "1234567890"}',
+    )
     conn = _warehouse(tmp_path, twice)
     outcome = registry.accounts_claimed_once(conn)
     assert not outcome.passed and "listed more than once by the same institution" in outcome.description
@@ -117,6 +152,7 @@ def test_an_account_listed_twice_by_one_institution_fails(tmp_path):
 
 
 # ----------------------------------------------------------------------------- raw
+
 
 def test_a_missing_or_changed_landed_file_fails(samples):
     home = raw.warehouse_home(samples)
@@ -137,13 +173,16 @@ def test_an_envelope_indexed_twice_or_from_nowhere_fails(samples):
     outcome = raw.envelopes_indexed_once(samples, platform="x")
     assert not outcome.passed and outcome.metadata["indexed_twice"] == 1
     assert raw.envelopes_indexed_once(samples, platform="facebook").passed
-    samples.execute("INSERT INTO raw.envelopes SELECT 'landing/files/gone.jsonl', source_line, platform, kind, account_id, "
-                    "fetched_at, fetch_date, text FROM raw.envelopes WHERE platform = 'facebook' LIMIT 1")
+    samples.execute(
+        "INSERT INTO raw.envelopes SELECT 'landing/files/gone.jsonl', source_line, platform, kind, account_id, "
+        "fetched_at, fetch_date, text FROM raw.envelopes WHERE platform = 'facebook' LIMIT 1"
+    )
     outcome = raw.envelopes_indexed_once(samples, platform="facebook")
     assert not outcome.passed and "not in clean.landed_files" in outcome.description
 
 
 # ----------------------------------------------------------------------------- cleaned
+
 
 def test_reconciliation_that_does_not_balance_fails(samples):
     assert cleaned.reconciliation_balanced(samples).passed
@@ -172,24 +211,35 @@ def test_reconciliation_reads_only_its_fetch_days(samples):
 def test_a_non_empty_quarantine_warns(wh):
     assert cleaned.quarantine_empty(wh).passed
     for line, value in ((1, "12k"), (2, "many")):
-        wh.execute("""INSERT INTO clean.quarantine VALUES ('landing/files/a.jsonl', ?, 0, 'x', 'posts', '1', DATE '2025-03-02',
+        wh.execute(
+            """INSERT INTO clean.quarantine VALUES ('landing/files/a.jsonl', ?, 0, 'x', 'posts', '1', DATE '2025-03-02',
                       'count public_metrics.like_count "' || ? || '" is not a non-negative whole number', '{}', 'post',
                       '19')""",
-                   [line, value])
+            [line, value],
+        )
     outcome = cleaned.quarantine_empty(wh)
     assert not outcome.passed and outcome.metadata["quarantined"] == 2
     # reasons group by kind of damage, without the quoted values
-    assert outcome.metadata["by_reason"] == [{"platform": "x", "record_kind": "post", "records": 2,
-                                              "reason": 'count public_metrics.like_count "…" is not a non-negative whole number'}]
+    assert outcome.metadata["by_reason"] == [
+        {
+            "platform": "x",
+            "record_kind": "post",
+            "records": 2,
+            "reason": 'count public_metrics.like_count "…" is not a non-negative whole number',
+        }
+    ]
 
 
-@pytest.mark.parametrize("series, jumps", [
-    ([(100, "2025-03-01"), (140, "2025-03-04")], 0),  # +40%: fine
-    ([(100, "2025-03-01"), (160, "2025-03-04")], 1),  # +60% in 3 days
-    ([(100, "2025-03-01"), (130, "2025-03-03"), (160, "2025-03-05")], 1),  # +60% in two steps
-    ([(100, "2025-03-01"), (200, "2025-03-10")], 0),  # +100% but over 9 days
-    ([(100, "2025-03-01"), (40, "2025-03-02")], 1),  # -60%
-])
+@pytest.mark.parametrize(
+    "series, jumps",
+    [
+        ([(100, "2025-03-01"), (140, "2025-03-04")], 0),  # +40%: fine
+        ([(100, "2025-03-01"), (160, "2025-03-04")], 1),  # +60% in 3 days
+        ([(100, "2025-03-01"), (130, "2025-03-03"), (160, "2025-03-05")], 1),  # +60% in two steps
+        ([(100, "2025-03-01"), (200, "2025-03-10")], 0),  # +100% but over 9 days
+        ([(100, "2025-03-01"), (40, "2025-03-02")], 1),  # -60%
+    ],
+)
 def test_a_follower_count_jumping_more_than_half_within_a_week_warns(wh, series, jumps):
     for followers, day in series:
         add_followers(wh, followers, f"{day} 09:00:00")
@@ -200,8 +250,13 @@ def test_a_follower_count_jumping_more_than_half_within_a_week_warns(wh, series,
 
 # ----------------------------------------------------------------------------- marts
 
-def make_mart(conn, name, rows, columns="edition_id VARCHAR, category VARCHAR, cluster VARCHAR, rank INTEGER, "
-                                       "institution_id VARCHAR, score DOUBLE"):
+
+def make_mart(
+    conn,
+    name,
+    rows,
+    columns="edition_id VARCHAR, category VARCHAR, cluster VARCHAR, rank INTEGER, institution_id VARCHAR, score DOUBLE",
+):
     conn.execute(f"CREATE OR REPLACE TABLE main.{name} ({columns})")
     if rows:
         marks = ", ".join("?" * len(rows[0]))
@@ -210,30 +265,59 @@ def make_mart(conn, name, rows, columns="edition_id VARCHAR, category VARCHAR, c
 
 def ranking_table(conn, rows):
     """main.rankings with the columns gsm_platform/rankings.py reads."""
-    make_mart(conn, "rankings", [
-        (e, c, cl, rank, inst, inst.title(), score, nominee, "v1") for e, c, cl, rank, inst, score, nominee in rows],
+    make_mart(
+        conn,
+        "rankings",
+        [(e, c, cl, rank, inst, inst.title(), score, nominee, "v1") for e, c, cl, rank, inst, score, nominee in rows],
         "edition_id VARCHAR, category VARCHAR, cluster VARCHAR, rank INTEGER, institution_id VARCHAR, "
-        "institution_name VARCHAR, score DOUBLE, nominee BOOLEAN, methodology_version VARCHAR")
+        "institution_name VARCHAR, score DOUBLE, nominee BOOLEAN, methodology_version VARCHAR",
+    )
 
 
 def full_rankings(edition="2025", clusters=("kementerian", "lembaga")):
     members = {"kementerian": [("contoh", 80.0), ("lain", 20.0)], "lembaga": [("badan", 100.0)]}
-    return [(edition, cat, cl, rank, inst, score, True)
-            for cat in CATEGORIES for cl in clusters for rank, (inst, score) in enumerate(members[cl], start=1)]
+    return [
+        (edition, cat, cl, rank, inst, score, True)
+        for cat in CATEGORIES
+        for cl in clusters
+        for rank, (inst, score) in enumerate(members[cl], start=1)
+    ]
 
 
-@pytest.mark.parametrize("score, ok", [(0.0, True), (100.0, True), (0.7 * 100 + 0.3 * 100, True), (100.5, False),
-                                       (-0.1, False), (None, False), (float("nan"), False)])
+@pytest.mark.parametrize(
+    "score, ok",
+    [
+        (0.0, True),
+        (100.0, True),
+        (0.7 * 100 + 0.3 * 100, True),
+        (100.5, False),
+        (-0.1, False),
+        (None, False),
+        (float("nan"), False),
+    ],
+)
 def test_a_score_outside_0_100_fails(wh, score, ok):
-    make_mart(wh, "most_active", [("2025", "most_active", "kementerian", 1, "contoh", 50.0),
-                                  ("2025", "most_active", "kementerian", 2, "lain", score)])
+    make_mart(
+        wh,
+        "most_active",
+        [
+            ("2025", "most_active", "kementerian", 1, "contoh", 50.0),
+            ("2025", "most_active", "kementerian", 2, "lain", score),
+        ],
+    )
     outcome = marts.scores_in_range(wh, "2025", model="most_active")
     assert outcome.passed == ok, outcome.description
 
 
 def test_score_check_reads_its_edition_and_needs_its_mart(wh):
-    make_mart(wh, "best_account", [("2024", "best_account", "kementerian", 1, "contoh", 150.0),
-                                   ("2025", "best_account", "kementerian", 1, "contoh", 50.0)])
+    make_mart(
+        wh,
+        "best_account",
+        [
+            ("2024", "best_account", "kementerian", 1, "contoh", 150.0),
+            ("2025", "best_account", "kementerian", 1, "contoh", 50.0),
+        ],
+    )
     assert marts.scores_in_range(wh, "2025", model="best_account").passed
     assert not marts.scores_in_range(wh, "2024", model="best_account").passed
     assert not marts.scores_in_range(wh, None, model="best_account").passed  # no partition: every edition
@@ -243,9 +327,16 @@ def test_score_check_reads_its_edition_and_needs_its_mart(wh):
         marts.scores_in_range(wh, "2025", model="best_use_of_video")
 
 
-@pytest.mark.parametrize("ranks, problem", [((1, 2, 3), None), ((1, 3, 4), "ranks 1..4 for 3 rows"),
-                                            ((1, 1, 2), "duplicate rank"), ((2, 3, 4), "ranks 2..4"),
-                                            ((1, 2, None), "missing rank")])
+@pytest.mark.parametrize(
+    "ranks, problem",
+    [
+        ((1, 2, 3), None),
+        ((1, 3, 4), "ranks 1..4 for 3 rows"),
+        ((1, 1, 2), "duplicate rank"),
+        ((2, 3, 4), "ranks 2..4"),
+        ((1, 2, None), "missing rank"),
+    ],
+)
 def test_a_rank_gap_or_duplicate_fails(wh, ranks, problem):
     rows = [("2025", "most_active", "kementerian", r, f"i{n}", 10.0 * n) for n, r in enumerate(ranks)]
     rows += [("2025", "most_engaging", "kementerian", r, f"i{n}", 1.0) for n, r in enumerate((1, 2, 3))]
@@ -309,14 +400,25 @@ def test_an_er_far_above_its_accounts_history_warns(wh, history, outlier, flagge
 
 def test_tiktok_er_divides_by_views(wh):
     for n in range(20):
-        add_post(wh, f"t{n}", f"2025-01-{n + 1:02d} 10:00:00", platform="tiktok", account="tt", interactions=10,
-                 views=1000, position=n)
-    add_post(wh, "tv", "2025-02-01 10:00:00", platform="tiktok", account="tt", interactions=900, views=1000, position=99)
+        add_post(
+            wh,
+            f"t{n}",
+            f"2025-01-{n + 1:02d} 10:00:00",
+            platform="tiktok",
+            account="tt",
+            interactions=10,
+            views=1000,
+            position=n,
+        )
+    add_post(
+        wh, "tv", "2025-02-01 10:00:00", platform="tiktok", account="tt", interactions=900, views=1000, position=99
+    )
     outcome = marts.engagement_outliers(wh, None)  # no follower snapshot at all: tiktok needs none
     assert not outcome.passed and outcome.metadata["examples"][0]["times_median"] == 90.0
 
 
 # ----------------------------------------------------------------------------- the final rankings asset
+
 
 def test_a_wrong_nominee_flag_fails(wh):
     rows = full_rankings()
@@ -356,8 +458,14 @@ def test_checks_only_read(samples, tmp_path):
     path = samples.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
     samples.close()
     with duckdb.connect(path, read_only=True) as ro:
-        for fn in (cleaned.reconciliation_balanced, cleaned.quarantine_empty, cleaned.follower_jumps,
-                   registry.accounts_claimed_once, marts.accounts_have_posts, marts.engagement_outliers):
+        for fn in (
+            cleaned.reconciliation_balanced,
+            cleaned.quarantine_empty,
+            cleaned.follower_jumps,
+            registry.accounts_claimed_once,
+            marts.accounts_have_posts,
+            marts.engagement_outliers,
+        ):
             fn(ro, "2025")
         raw.landed_files_intact(ro)
         raw.envelopes_indexed_once(ro, platform="x")
@@ -369,8 +477,11 @@ def test_a_landed_file_without_all_its_envelopes_fails(samples):
     path = samples.execute("SELECT path FROM clean.landed_files ORDER BY path LIMIT 1").fetchone()[0]
     samples.execute("DELETE FROM raw.envelopes WHERE source_file = ?", [path])
     outcome = raw.landed_files_indexed(samples)
-    assert not outcome.passed and outcome.metadata["problems"][0] == {"path": path, "envelopes_landed": 1,
-                                                                     "rows_indexed": 0}
+    assert not outcome.passed and outcome.metadata["problems"][0] == {
+        "path": path,
+        "envelopes_landed": 1,
+        "rows_indexed": 0,
+    }
     # a file landed before the count was recorded is counted from its landed copy
     samples.execute("UPDATE clean.landed_files SET envelopes = NULL")
     assert raw.landed_files_indexed(samples).metadata["problems"][0]["envelopes_landed"] == 1

@@ -12,19 +12,25 @@ import pytest
 from checks import suites
 from tests.support import FIXTURES_SAMPLES, build_clean, sample_editions, sample_registry
 
-POST_COLUMNS = ("platform VARCHAR, account_id VARCHAR, post_id VARCHAR, published_at TIMESTAMP, fetched_at TIMESTAMP, "
-                "fetch_date DATE, media_kind VARCHAR, likes BIGINT, comments BIGINT, shares BIGINT, quotes BIGINT, "
-                "interactions BIGINT, interactions_hidden BOOLEAN, views BIGINT, source_file VARCHAR, "
-                "source_line INTEGER, source_position INTEGER")
-FOLLOWER_COLUMNS = ("platform VARCHAR, account_id VARCHAR, fetched_at TIMESTAMP, fetch_date DATE, followers BIGINT, "
-                    "origin VARCHAR, source_file VARCHAR, source_line INTEGER, source_position INTEGER")
+POST_COLUMNS = (
+    "platform VARCHAR, account_id VARCHAR, post_id VARCHAR, published_at TIMESTAMP, fetched_at TIMESTAMP, "
+    "fetch_date DATE, media_kind VARCHAR, likes BIGINT, comments BIGINT, shares BIGINT, quotes BIGINT, "
+    "interactions BIGINT, interactions_hidden BOOLEAN, views BIGINT, source_file VARCHAR, "
+    "source_line INTEGER, source_position INTEGER"
+)
+FOLLOWER_COLUMNS = (
+    "platform VARCHAR, account_id VARCHAR, fetched_at TIMESTAMP, fetch_date DATE, followers BIGINT, "
+    "origin VARCHAR, source_file VARCHAR, source_line INTEGER, source_position INTEGER"
+)
 
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):
     base = tmp_path_factory.mktemp("suites")
     shutil.copytree(FIXTURES_SAMPLES, base / "input")
-    conn, _ = build_clean(base / "home", base / "input", sample_registry(base / "r.yaml"), sample_editions(base / "e.yaml"))
+    conn, _ = build_clean(
+        base / "home", base / "input", sample_registry(base / "r.yaml"), sample_editions(base / "e.yaml")
+    )
     yield conn
     conn.close()
 
@@ -43,10 +49,25 @@ def loose_tables(posts: list[tuple] = (), followers: list[tuple] = ()) -> duckdb
 
 
 def post(n: int, **changes) -> tuple:
-    row = {"platform": "facebook", "account_id": "a", "post_id": f"p{n}", "published_at": "2025-03-01 10:00:00",
-           "fetched_at": "2025-03-02 09:00:00", "fetch_date": "2025-03-02", "media_kind": "image", "likes": 10,
-           "comments": 2, "shares": 1, "quotes": None, "interactions": 13, "interactions_hidden": False, "views": None,
-           "source_file": "landing/files/f.jsonl", "source_line": 1, "source_position": n}
+    row = {
+        "platform": "facebook",
+        "account_id": "a",
+        "post_id": f"p{n}",
+        "published_at": "2025-03-01 10:00:00",
+        "fetched_at": "2025-03-02 09:00:00",
+        "fetch_date": "2025-03-02",
+        "media_kind": "image",
+        "likes": 10,
+        "comments": 2,
+        "shares": 1,
+        "quotes": None,
+        "interactions": 13,
+        "interactions_hidden": False,
+        "views": None,
+        "source_file": "landing/files/f.jsonl",
+        "source_line": 1,
+        "source_position": n,
+    }
     row.update(changes)
     return tuple(row.values())
 
@@ -65,17 +86,19 @@ def test_suites_pass_on_clean_data_and_results_are_plain_json(samples, table):
 
 
 def test_bad_post_snapshots_fail_the_suite():
-    conn = loose_tables([
-        post(0),
-        post(1, likes=-5, interactions=-2),  # a negative count
-        post(2, media_kind="gif"),  # not a media kind
-        post(3, interactions=None),  # unknown interactions but not flagged hidden
-        post(4, published_at="2025-03-03 10:00:00"),  # published after its fetch
-        post(5, platform="youtube", media_kind="image"),  # every youtube post is a video
-        post(6, post_id=None),  # a null key
-        post(7, fetch_date="2025-03-01"),  # fetch_date not the date of fetched_at
-        post(1),  # the same source position as row 1
-    ])
+    conn = loose_tables(
+        [
+            post(0),
+            post(1, likes=-5, interactions=-2),  # a negative count
+            post(2, media_kind="gif"),  # not a media kind
+            post(3, interactions=None),  # unknown interactions but not flagged hidden
+            post(4, published_at="2025-03-03 10:00:00"),  # published after its fetch
+            post(5, platform="youtube", media_kind="image"),  # every youtube post is a video
+            post(6, post_id=None),  # a null key
+            post(7, fetch_date="2025-03-01"),  # fetch_date not the date of fetched_at
+            post(1),  # the same source position as row 1
+        ]
+    )
     ok, results = suites.run_suite(conn, "clean.post_snapshots")
     assert not ok
     assert {
@@ -110,13 +133,15 @@ def test_the_aggregates_catch_a_bad_row_the_sample_misses():
 
 def test_bad_follower_snapshots_fail_the_suite():
     good = ("instagram", "a", "2025-03-02 09:00:00", "2025-03-02", 100, "business_discovery", "f", 1, 0)
-    conn = loose_tables(followers=[
-        good,
-        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", -1, "profile", "f", 2, 0),
-        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "scraped", "f", 3, 0),
-        ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "business_discovery", "f", 4, 0),
-        ("myspace", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "profile", "f", 5, 0),
-    ])
+    conn = loose_tables(
+        followers=[
+            good,
+            ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", -1, "profile", "f", 2, 0),
+            ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "scraped", "f", 3, 0),
+            ("facebook", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "business_discovery", "f", 4, 0),
+            ("myspace", "a", "2025-03-02 09:00:00", "2025-03-02", 1, "profile", "f", 5, 0),
+        ]
+    )
     ok, results = suites.run_suite(conn, "follower_snapshots")
     assert not ok
     assert {
@@ -147,13 +172,16 @@ def test_the_suite_validates_the_rows_of_its_fetch_days():
     march = post(0)
     april = post(1, fetched_at="2025-04-02 09:00:00", fetch_date="2025-04-02", likes=-1, interactions=2)
     conn = loose_tables([march, april])
-    in_march = suites.expectations_met(conn, table="clean.post_snapshots",
-                                       fetch_days=(dt.date(2025, 3, 1), dt.date(2025, 4, 1)))
+    in_march = suites.expectations_met(
+        conn, table="clean.post_snapshots", fetch_days=(dt.date(2025, 3, 1), dt.date(2025, 4, 1))
+    )
     assert in_march.passed and in_march.metadata["table_rows"] == 1
-    in_april = suites.expectations_met(conn, table="clean.post_snapshots",
-                                       fetch_days=(dt.date(2025, 4, 1), dt.date(2025, 5, 1)))
+    in_april = suites.expectations_met(
+        conn, table="clean.post_snapshots", fetch_days=(dt.date(2025, 4, 1), dt.date(2025, 5, 1))
+    )
     assert not in_april.passed and in_april.metadata["table_rows"] == 1
     undated = loose_tables([march, post(2, fetch_date=None)])  # no fetch day: in every scope
-    assert not suites.expectations_met(undated, table="clean.post_snapshots",
-                                       fetch_days=(dt.date(2025, 3, 1), dt.date(2025, 4, 1))).passed
+    assert not suites.expectations_met(
+        undated, table="clean.post_snapshots", fetch_days=(dt.date(2025, 3, 1), dt.date(2025, 4, 1))
+    ).passed
     assert not suites.expectations_met(conn, table="clean.post_snapshots").passed  # the whole table

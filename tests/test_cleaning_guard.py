@@ -39,9 +39,11 @@ def test_duckdb_keeps_a_large_insert_after_an_empty_one_in_one_transaction():
 
 def _one_post_pages(n: int) -> list[str]:
     """n valid x pages of one post each, of one registered account, fetched on one day."""
-    line = ('{"platform": "x", "kind": "posts", "account_id": "%s", "fetched_at": "2025-03-02T09:02:00+07:00", '
-            '"response": {"data": [{"id": "%d", "created_at": "2025-03-01T02:00:00.000Z", "public_metrics": '
-            '{"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 0}}]}}')
+    line = (
+        '{"platform": "x", "kind": "posts", "account_id": "%s", "fetched_at": "2025-03-02T09:02:00+07:00", '
+        '"response": {"data": [{"id": "%d", "created_at": "2025-03-01T02:00:00.000Z", "public_metrics": '
+        '{"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 0}}]}}'
+    )
     return [line % (X_ACCOUNT, 10**18 + i) for i in range(n)]
 
 
@@ -49,8 +51,9 @@ def test_a_large_slice_of_one_platform_keeps_every_record(gsm_home, tmp_path):
     """Issue 14 point 3 at its size: one valid file of 130,000 one-post x pages and nothing of
     the other platforms (their inserts are empty, as in the failing edition)."""
     write_jsonl(tmp_path / "input" / "x_pages.jsonl", _one_post_pages(LARGE))
-    conn, recon = build_clean(gsm_home, tmp_path / "input", sample_registry(tmp_path / "r.yaml"),
-                              sample_editions(tmp_path / "e.yaml"))
+    conn, recon = build_clean(
+        gsm_home, tmp_path / "input", sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
     assert recon == {"x": {"raw_records": LARGE, "clean": LARGE, "duplicates": 0, "quarantined": 0}}
     assert conn.execute("SELECT count(DISTINCT post_id) FROM clean.post_snapshots").fetchone()[0] == LARGE
     conn.close()
@@ -67,16 +70,19 @@ def cleaned(gsm_home, tmp_path):
     bad = json.loads(json.dumps(x_page))
     bad["response"]["data"][0]["created_at"] = "yesterday"
     write_jsonl(tmp_path / "input" / "all.jsonl", [*envelopes, x_page, bad, "{not json"])
-    conn, recon = build_clean(gsm_home, tmp_path / "input", sample_registry(tmp_path / "r.yaml"),
-                              sample_editions(tmp_path / "e.yaml"))
+    conn, recon = build_clean(
+        gsm_home, tmp_path / "input", sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
     assert recon["x"]["duplicates"] > 0 and recon["x"]["quarantined"] > 0 and "(unreadable)" in recon
     yield conn
     conn.close()
 
 
 def _snapshot(conn) -> list:
-    return [conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-            for t in ("clean.post_snapshots", "clean.follower_snapshots", "clean.quarantine", "clean.reconciliation")]
+    return [
+        conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        for t in ("clean.post_snapshots", "clean.follower_snapshots", "clean.quarantine", "clean.reconciliation")
+    ]
 
 
 def _clean_again_losing(conn, monkeypatch, step: str, sql: str) -> None:
@@ -94,18 +100,30 @@ def _clean_again_losing(conn, monkeypatch, step: str, sql: str) -> None:
     cleaning.clean_window(conn, dt.date(2018, 1, 1), dt.date(2030, 1, 1))
 
 
-@pytest.mark.parametrize("step, sql, lost", [
-    # the DuckDB bug: the candidates vanish, so the reconciliation (computed from them) agrees
-    # with the empty result; only a count from the envelopes' JSON sees the loss
-    ("records.parse_platform", "DELETE FROM post_candidates WHERE platform = 'x'",
-     "x fetched 2025-03-02: read 6 post records"),
-    ("posts.dedupe_posts", "DELETE FROM clean.post_snapshots WHERE platform = 'youtube'", "youtube fetched"),
-    ("ledgers.reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NOT NULL", "x fetched 2025-03-02"),
-    ("ledgers.reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NULL AND platform IS NULL",
-     "(unreadable) fetched None: read 1"),
-    ("ledgers.reconcile", "DELETE FROM clean.follower_snapshots WHERE platform = 'tiktok'",
-     "profile envelope(s) with neither a follower snapshot nor a quarantine row"),
-])
+@pytest.mark.parametrize(
+    "step, sql, lost",
+    [
+        # the DuckDB bug: the candidates vanish, so the reconciliation (computed from them) agrees
+        # with the empty result; only a count from the envelopes' JSON sees the loss
+        (
+            "records.parse_platform",
+            "DELETE FROM post_candidates WHERE platform = 'x'",
+            "x fetched 2025-03-02: read 6 post records",
+        ),
+        ("posts.dedupe_posts", "DELETE FROM clean.post_snapshots WHERE platform = 'youtube'", "youtube fetched"),
+        ("ledgers.reconcile", "DELETE FROM clean.quarantine WHERE source_position IS NOT NULL", "x fetched 2025-03-02"),
+        (
+            "ledgers.reconcile",
+            "DELETE FROM clean.quarantine WHERE source_position IS NULL AND platform IS NULL",
+            "(unreadable) fetched None: read 1",
+        ),
+        (
+            "ledgers.reconcile",
+            "DELETE FROM clean.follower_snapshots WHERE platform = 'tiktok'",
+            "profile envelope(s) with neither a follower snapshot nor a quarantine row",
+        ),
+    ],
+)
 def test_a_slice_that_loses_records_fails_loudly_and_keeps_what_was_there(cleaned, monkeypatch, step, sql, lost):
     before = _snapshot(cleaned)
     with pytest.raises(CleaningLostRecords, match="nothing of this slice was committed") as failure:
@@ -119,8 +137,10 @@ def test_records_read_are_counted_from_the_json_not_from_the_result(cleaned):
     reconciliation's (a page of 2 posts is 2, a profile 0, a line that is not JSON 1)."""
     from gsm_platform.parsing.guard import posts_read
 
-    read = dict(cleaned.execute(
-        f"SELECT coalesce(platform, '(unreadable)'), sum({posts_read(PARSERS)}) FROM raw.envelopes e GROUP BY 1"
-    ).fetchall())
+    read = dict(
+        cleaned.execute(
+            f"SELECT coalesce(platform, '(unreadable)'), sum({posts_read(PARSERS)}) FROM raw.envelopes e GROUP BY 1"
+        ).fetchall()
+    )
     recon = cleaning.reconciliation(cleaned)
     assert read == {p: c["raw_records"] for p, c in recon.items()}

@@ -24,8 +24,19 @@ READER_MESSAGES = ("the warehouse is busy", "has no rankings yet", "no warehouse
 
 
 def materialize_args(ed) -> list[str]:
-    return ["materialize", "--edition", ed.edition, "--source", "files", "--input", str(ed.source / "input"),
-            "--registry", str(ed.source / "registry.yaml"), "--editions", str(ed.source / "editions.yaml")]
+    return [
+        "materialize",
+        "--edition",
+        ed.edition,
+        "--source",
+        "files",
+        "--input",
+        str(ed.source / "input"),
+        "--registry",
+        str(ed.source / "registry.yaml"),
+        "--editions",
+        str(ed.source / "editions.yaml"),
+    ]
 
 
 def _env(home: Path, extra: dict | None = None) -> dict:
@@ -34,8 +45,13 @@ def _env(home: Path, extra: dict | None = None) -> dict:
 
 
 def gsm(home: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gsm_platform.cli", *args], env=_env(home, env), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gsm_platform.cli", *args],
+        env=_env(home, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 _RUNNING: list[subprocess.Popen] = []
@@ -56,8 +72,13 @@ class Running:
     """A `gsm` command in the background, its output collected as it comes."""
 
     def __init__(self, home: Path, *args: str, env: dict | None = None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "gsm_platform.cli", *args], env=_env(home, env),
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gsm_platform.cli", *args],
+            env=_env(home, env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         _RUNNING.append(self.proc)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True)
@@ -121,8 +142,9 @@ def test_after_kill_9_at_each_point_the_same_command_finishes_with_the_same_rank
     assert_same_rankings(home, small_edition)
 
 
-def test_a_held_warehouse_is_waited_for_out_loud_signals_stop_gsm_and_readers_never_break_writers(small_edition,
-                                                                                                  tmp_path):
+def test_a_held_warehouse_is_waited_for_out_loud_signals_stop_gsm_and_readers_never_break_writers(
+    small_edition, tmp_path
+):
     home = tmp_path / "home"
     args = materialize_args(small_edition)
     holder = Running(home, *args, env={"GSM_FAULT": "cleaning:1:hang"})  # stays in a cleaning step, holding it all
@@ -186,10 +208,13 @@ def assert_readers_never_broke(reads: list[subprocess.CompletedProcess]) -> None
 def test_a_reader_holding_the_warehouse_makes_a_writer_wait_not_fail(small_edition, tmp_path):
     home = tmp_path / "home"
     shutil.copytree(small_edition.home, home)
-    code = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print('holding', flush=True); time.sleep(8)")
-    reader = subprocess.Popen([sys.executable, "-c", code, str(home / "warehouse.duckdb")], stdout=subprocess.PIPE,
-                              text=True)
+    code = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print('holding', flush=True); time.sleep(8)"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code, str(home / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True
+    )
     assert reader.stdout.readline().strip() == "holding"
     done = gsm(home, "update")
     reader.wait(timeout=60)
@@ -201,8 +226,9 @@ def _mount_tmpfs(path: Path, size_bytes: int) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if shutil.which("mount") is None or os.geteuid() != 0:
         return False
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes}", "tmpfs", str(path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_bytes}", "tmpfs", str(path)], capture_output=True, text=True
+    )
     return done.returncode == 0
 
 

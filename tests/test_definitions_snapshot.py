@@ -30,8 +30,12 @@ def _partitions(partitions_def: dg.PartitionsDefinition | None) -> str | None:
 
 def definitions_snapshot(defs: dg.Definitions) -> dict:
     graph = defs.resolve_asset_graph()
-    pools = {key: assets_def.op.pool for assets_def in graph.assets_defs if assets_def.is_executable
-             for key in assets_def.keys}
+    pools = {
+        key: assets_def.op.pool
+        for assets_def in graph.assets_defs
+        if assets_def.is_executable
+        for key in assets_def.keys
+    }
     assets = {
         spec.key.to_user_string(): {
             "group": spec.group_name,

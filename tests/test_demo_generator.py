@@ -58,8 +58,11 @@ def _sample(platform: str, kind: str) -> dict:
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +141,9 @@ def test_body_shapes_match_the_samples(award):
             if p == "youtube":
                 assert set(r) == set(sample) and len(r["items"]) == 1
                 assert set(r["items"][0]["statistics"]) <= set(sample["items"][0]["statistics"])
-                assert all(isinstance(v, str) for k, v in r["items"][0]["statistics"].items() if k != "hiddenSubscriberCount")
+                assert all(
+                    isinstance(v, str) for k, v in r["items"][0]["statistics"].items() if k != "hiddenSubscriberCount"
+                )
             elif p == "x":
                 assert set(r["data"]) == set(sample["data"])
                 assert set(r["data"]["public_metrics"]) == set(sample["data"]["public_metrics"])
@@ -195,13 +200,20 @@ def _author(p: str, post: dict, body: dict) -> str:
     Discovery account the page is of)."""
     if p == "instagram":
         return (post.get("owner") or {}).get("id") or body["business_discovery"]["id"]
-    return {"facebook": lambda: post["from"]["id"], "x": lambda: post["author_id"],
-            "youtube": lambda: post["snippet"]["channelId"]}[p]()
+    return {
+        "facebook": lambda: post["from"]["id"],
+        "x": lambda: post["author_id"],
+        "youtube": lambda: post["snippet"]["channelId"],
+    }[p]()
 
 
 def _published(p: str, post: dict) -> str:
-    return {"facebook": lambda: post["created_time"][:19], "instagram": lambda: post["timestamp"][:19],
-            "x": lambda: post["created_at"][:19], "youtube": lambda: post["snippet"]["publishedAt"][:19]}[p]()
+    return {
+        "facebook": lambda: post["created_time"][:19],
+        "instagram": lambda: post["timestamp"][:19],
+        "x": lambda: post["created_at"][:19],
+        "youtube": lambda: post["snippet"]["publishedAt"][:19],
+    }[p]()
 
 
 def _interactions(p: str, post: dict) -> int:
@@ -234,7 +246,9 @@ def test_records_hidden_likes_and_growing_snapshots(award):
         fetched = dt.datetime.fromisoformat(env["fetched_at"])
         published = dt.datetime.fromisoformat(_published(env["platform"], post) + "+00:00")
         assert fetched > published
-        snapshots[(env["platform"], env["account_id"], post["id"])].append((fetched, _interactions(env["platform"], post)))
+        snapshots[(env["platform"], env["account_id"], post["id"])].append(
+            (fetched, _interactions(env["platform"], post))
+        )
     per_post = [len({f for f, _ in s}) for s in snapshots.values()]
     assert max(per_post) >= 4 and sum(n >= 3 for n in per_post) > len(per_post) / 2
     for snaps in snapshots.values():  # counts never shrink from one pull to a later one

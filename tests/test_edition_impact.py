@@ -32,9 +32,11 @@ REGISTRY = """institutions:
 EDITIONS = """editions:
   - {id: "2025", start: 2025-01-01, end: 2025-01-29, clusters: [kementerian], platforms: [instagram], methodology: v1}
 """
-BUILT = ("SELECT * FROM main.int_post_snapshots_selected ORDER BY ALL",
-         "SELECT * FROM main.int_posts_scored ORDER BY ALL",
-         "SELECT * FROM main.rankings ORDER BY ALL")
+BUILT = (
+    "SELECT * FROM main.int_post_snapshots_selected ORDER BY ALL",
+    "SELECT * FROM main.int_posts_scored ORDER BY ALL",
+    "SELECT * FROM main.rankings ORDER BY ALL",
+)
 
 
 def wib(day: str, time: str = "09:00:00") -> str:
@@ -44,7 +46,8 @@ def wib(day: str, time: str = "09:00:00") -> str:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Warehouse:
     envelopes = [
-        ig_profile("ig_a", wib("2024-12-01"), 1000), ig_profile("ig_b", wib("2024-12-01"), 1000),
+        ig_profile("ig_a", wib("2024-12-01"), 1000),
+        ig_profile("ig_b", wib("2024-12-01"), 1000),
         ig_profile("ig_c", wib("2025-04-20"), 500),
         ig_posts("ig_a", wib("2025-02-01"), [ig_post("a1", wib("2025-01-10"), 100)]),
         ig_posts("ig_b", wib("2025-04-10"), [ig_post("b1", wib("2025-01-12"), 100)]),
@@ -65,8 +68,25 @@ def _naive_wib(at: str) -> dt.datetime:
 
 def _post(account: str, post_id: str, published: str, fetched: str, likes: int, line: int) -> tuple:
     fetched_at = _naive_wib(fetched)
-    return ("instagram", account, post_id, _naive_wib(published), fetched_at, fetched_at.date(),
-            "image", likes, 0, None, None, likes, False, None, "tests/added.jsonl", line, 0)
+    return (
+        "instagram",
+        account,
+        post_id,
+        _naive_wib(published),
+        fetched_at,
+        fetched_at.date(),
+        "image",
+        likes,
+        0,
+        None,
+        None,
+        likes,
+        False,
+        None,
+        "tests/added.jsonl",
+        line,
+        0,
+    )
 
 
 def _follower(account: str, fetched: str, followers: int, line: int) -> tuple:
@@ -104,46 +124,61 @@ def test_the_base_has_one_late_snapshot_and_one_later_audience(base):
 
 
 def test_rows_no_rebuild_would_use_leave_the_edition_standing(base, case_dir):
-    impact, rebuilt_differs = _case(base, case_dir, ["2025-05"], posts=[
-        _post("ig_a", "a1", wib("2025-01-10"), wib("2025-05-02"), 999, 1),  # on time already: later pulls ignored
-        _post("ig_b", "b1", wib("2025-01-12"), wib("2025-05-03"), 999, 2),  # later than its late snapshot
-        _post("ig_a", "a2", wib("2025-02-10"), wib("2025-05-01"), 50, 3),  # published after the window
-    ], followers=[_follower("ig_c", wib("2025-05-05"), 9000, 4)])  # later than the audience used
+    impact, rebuilt_differs = _case(
+        base,
+        case_dir,
+        ["2025-05"],
+        posts=[
+            _post("ig_a", "a1", wib("2025-01-10"), wib("2025-05-02"), 999, 1),  # on time already: later pulls ignored
+            _post("ig_b", "b1", wib("2025-01-12"), wib("2025-05-03"), 999, 2),  # later than its late snapshot
+            _post("ig_a", "a2", wib("2025-02-10"), wib("2025-05-01"), 50, 3),  # published after the window
+        ],
+        followers=[_follower("ig_c", wib("2025-05-05"), 9000, 4)],
+    )  # later than the audience used
     assert not impact.changed, impact
     assert not rebuilt_differs
 
 
 def test_an_earlier_late_snapshot_changes_the_edition(base, case_dir):
-    impact, rebuilt_differs = _case(base, case_dir, ["2025-03"],
-                                    posts=[_post("ig_b", "b1", wib("2025-01-12"), wib("2025-03-05"), 555, 1)])
+    impact, rebuilt_differs = _case(
+        base, case_dir, ["2025-03"], posts=[_post("ig_b", "b1", wib("2025-01-12"), wib("2025-03-05"), 555, 1)]
+    )
     assert impact.changed and impact.counts["late_posts"] == 1, impact
     assert rebuilt_differs
 
 
 def test_a_post_first_seen_after_the_cutoff_changes_the_edition(base, case_dir):
-    impact, rebuilt_differs = _case(base, case_dir, ["2025-05"],
-                                    posts=[_post("ig_a", "a3", wib("2025-01-20"), wib("2025-05-01"), 70, 1)])
+    impact, rebuilt_differs = _case(
+        base, case_dir, ["2025-05"], posts=[_post("ig_a", "a3", wib("2025-01-20"), wib("2025-05-01"), 70, 1)]
+    )
     assert impact.changed and impact.counts["late_posts"] == 1, impact
     assert rebuilt_differs
 
 
 def test_an_earlier_later_follower_snapshot_changes_the_audience(base, case_dir):
-    impact, rebuilt_differs = _case(base, case_dir, ["2025-03"], followers=[_follower("ig_c", wib("2025-03-01"), 2000, 1)])
+    impact, rebuilt_differs = _case(
+        base, case_dir, ["2025-03"], followers=[_follower("ig_c", wib("2025-03-01"), 2000, 1)]
+    )
     assert impact.changed and impact.counts["follower_accounts"] == 1, impact
     assert rebuilt_differs
 
 
 def test_a_re_cleaned_month_holding_the_late_snapshot_used_changes_the_edition(base, case_dir):
     impact, rebuilt_differs = _case(
-        base, case_dir, ["2025-04"], delete="DELETE FROM clean.post_snapshots WHERE post_id = 'b1'",
-        posts=[_post("ig_b", "b1", wib("2025-01-12"), wib("2025-04-10"), 777, 1)])
+        base,
+        case_dir,
+        ["2025-04"],
+        delete="DELETE FROM clean.post_snapshots WHERE post_id = 'b1'",
+        posts=[_post("ig_b", "b1", wib("2025-01-12"), wib("2025-04-10"), 777, 1)],
+    )
     assert impact.changed and impact.counts["selected_in_months"] == 1, impact
     assert rebuilt_differs
 
 
 def test_a_month_reaching_the_cutoff_changes_the_edition(base, case_dir):
-    impact, rebuilt_differs = _case(base, case_dir, ["2025-02"],
-                                    posts=[_post("ig_a", "a1", wib("2025-01-10"), wib("2025-02-03"), 300, 1)])
+    impact, rebuilt_differs = _case(
+        base, case_dir, ["2025-02"], posts=[_post("ig_a", "a1", wib("2025-01-10"), wib("2025-02-03"), 300, 1)]
+    )
     assert impact.changed and "reaches the snapshot cutoff" in impact.reason, impact
     assert rebuilt_differs
 

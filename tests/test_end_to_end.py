@@ -16,8 +16,17 @@ from gsm_platform.methodology import CATEGORIES as CATEGORY_ORDER
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
-RANKING_FIELDS = {"edition", "category", "cluster", "rank", "institution_id", "institution_name", "score", "nominee",
-                  "methodology_version"}
+RANKING_FIELDS = {
+    "edition",
+    "category",
+    "cluster",
+    "rank",
+    "institution_id",
+    "institution_name",
+    "score",
+    "nominee",
+    "methodology_version",
+}
 CATEGORIES = {"most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account"}
 
 
@@ -57,7 +66,9 @@ def test_rankings_json_rows_cover_every_category_and_cluster(small_edition, caps
         per_institution.setdefault(r["institution_id"], set()).add(r["category"])
     assert all(cats == CATEGORIES for cats in per_institution.values())
     # stable order: categories in the methodology's order, then cluster, rank, institution
-    key = [(r["edition"], CATEGORY_ORDER.index(r["category"]), r["cluster"], r["rank"], r["institution_id"]) for r in rows]
+    key = [
+        (r["edition"], CATEGORY_ORDER.index(r["category"]), r["cluster"], r["rank"], r["institution_id"]) for r in rows
+    ]
     assert key == sorted(key)
 
 
@@ -93,9 +104,21 @@ def test_nominees_table_names_every_category(small_edition, capsys):
 
 
 def test_an_unknown_edition_is_a_clear_error(small_edition, capsys):
-    code = main(["materialize", "--edition", "1999", "--source", "files", "--input", str(small_edition.source / "input"),
-                 "--registry", str(small_edition.source / "registry.yaml"),
-                 "--editions", str(small_edition.source / "editions.yaml")])
+    code = main(
+        [
+            "materialize",
+            "--edition",
+            "1999",
+            "--source",
+            "files",
+            "--input",
+            str(small_edition.source / "input"),
+            "--registry",
+            str(small_edition.source / "registry.yaml"),
+            "--editions",
+            str(small_edition.source / "editions.yaml"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "1999" in err
 
@@ -116,8 +139,12 @@ def test_every_surface_shows_the_same_counts_for_the_same_scope(small_edition, c
     assert edition.profiles.quarantined > 0  # hidden subscriber counts: profile records, not post records
 
     # 1. the command line: both scopes, labelled
-    assert cli[1:] == [*(whole.lines()[:1]), *("  " + line for line in whole.lines()[1:]),
-                       *(edition.lines()[:1]), *("  " + line for line in edition.lines()[1:])]
+    assert cli[1:] == [
+        *(whole.lines()[:1]),
+        *("  " + line for line in whole.lines()[1:]),
+        *(edition.lines()[:1]),
+        *("  " + line for line in edition.lines()[1:]),
+    ]
     assert cli[1].startswith("scope: the whole landing") and cli[5].startswith("scope: edition 2025's fetch days")
 
     # 2. gsm quality: the edition's fetch days
@@ -131,23 +158,34 @@ def test_every_surface_shows_the_same_counts_for_the_same_scope(small_edition, c
 
     # 3. the UI: the clean run covered every landed month, so its metadata and checks are the whole landing's
     with dg.DagsterInstance.from_config(str(small_edition.home / "dagster")) as instance:
+
         def metadata(*path):
             event = instance.get_latest_materialization_event(dg.AssetKey(list(path)))
             return {k: v.value for k, v in event.asset_materialization.metadata.items()}
 
-        posts, followers, quarantine = metadata("clean", "post_snapshots"), metadata("clean", "follower_snapshots"), \
-            metadata("clean", "quarantine")
+        posts, followers, quarantine = (
+            metadata("clean", "post_snapshots"),
+            metadata("clean", "follower_snapshots"),
+            metadata("clean", "quarantine"),
+        )
         clean_run = next(r for r in instance.get_runs() if r.job_name == "clean")
-        checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-                  for e in (r.get_dagster_event() for r in instance.all_logs(clean_run.run_id))
-                  if e is not None and e.event_type_value == "ASSET_CHECK_EVALUATION"}
+        checks = {
+            e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+            for e in (r.get_dagster_event() for r in instance.all_logs(clean_run.run_id))
+            if e is not None and e.event_type_value == "ASSET_CHECK_EVALUATION"
+        }
     scope = accounting.scope_of_months(dt.date.fromisoformat(m) for m in small_edition.summary["fetch_months"])
     assert posts["scope"] == scope.label and scope.label.startswith("fetch months ")
-    assert (posts["post_records_read"], posts["post_records_clean"], posts["post_records_quarantined"]) == \
-        (whole.posts.read, whole.posts.kept, whole.posts.quarantined)
+    assert (posts["post_records_read"], posts["post_records_clean"], posts["post_records_quarantined"]) == (
+        whole.posts.read,
+        whole.posts.kept,
+        whole.posts.quarantined,
+    )
     assert (posts["envelopes_indexed"], posts["envelopes_parsed"]) == (whole.envelopes.read, whole.envelopes.kept)
-    assert (followers["profile_records_read"], followers["profile_records_quarantined"]) == \
-        (whole.profiles.read, whole.profiles.quarantined)
+    assert (followers["profile_records_read"], followers["profile_records_quarantined"]) == (
+        whole.profiles.read,
+        whole.profiles.quarantined,
+    )
     assert quarantine["rows"] == whole.quarantine_rows
     warning = checks["quarantine_empty"].metadata
     assert warning["quarantined"].value == whole.quarantine_rows
@@ -161,7 +199,10 @@ def test_every_surface_shows_the_same_counts_for_the_same_scope(small_edition, c
     page = (tmp_path / "report" / "index.html").read_text()
     assert html.escape(edition.scope.label, quote=True) in page
     e, p, f = edition.envelopes, edition.posts, edition.profiles
-    for text in (f"{e.read} indexed", f"= {e.kept} parsed + {e.quarantined} quarantined whole",
-                 f"{p.read} read</td><td>= {p.kept} clean + {p.duplicates} duplicates + {p.quarantined} quarantined",
-                 f"{f.read} read</td><td>= {f.kept} snapshots + {f.quarantined} quarantined"):
+    for text in (
+        f"{e.read} indexed",
+        f"= {e.kept} parsed + {e.quarantined} quarantined whole",
+        f"{p.read} read</td><td>= {p.kept} clean + {p.duplicates} duplicates + {p.quarantined} quarantined",
+        f"{f.read} read</td><td>= {f.kept} snapshots + {f.quarantined} quarantined",
+    ):
         assert text in page, text

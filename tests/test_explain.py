@@ -9,21 +9,50 @@ import shutil
 import pytest
 
 from gsm_platform.cli import main
-from gsm_platform.audit.explain import (COMPONENT_FIELDS, EXPLAIN_FIELDS, SUM_TOLERANCE, explain, parse_labels, to_json,
-                                  to_text, weighted_sum)
+from gsm_platform.audit.explain import (
+    COMPONENT_FIELDS,
+    EXPLAIN_FIELDS,
+    SUM_TOLERANCE,
+    explain,
+    parse_labels,
+    to_json,
+    to_text,
+    weighted_sum,
+)
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.warehouse import connect
 
 
 def _sheet() -> dict:
-    comp = {"platform": "facebook", "category": None, "measure": "mean_er", "weight": 0.5, "score": 40.0,
-            "raw_value": 0.01, "account_ids": ["1"], "posts_counted": 12, "posts_excluded": 3,
-            "exclusion_reasons": {"interactions_hidden": 2, "unknown_audience": 1}, "_secondary": None}
-    return {"edition": "2025", "category": "most_engaging", "institution_id": "a", "cluster": "kementerian",
-            "rank": 1, "score": 30.0, "nominee": True, "methodology_version": "v1",
-            "components": [comp, {**comp, "platform": "x", "score": 20.0, "posts_excluded": 0, "exclusion_reasons": {}}],
-            "sources": [{"path": "landing/f.jsonl", "sha256": "ab" * 32, "records": 24}],
-            "_institution_name": "A <&>", "_ranked": 3, "_inputs": [], "_verified": True}
+    comp = {
+        "platform": "facebook",
+        "category": None,
+        "measure": "mean_er",
+        "weight": 0.5,
+        "score": 40.0,
+        "raw_value": 0.01,
+        "account_ids": ["1"],
+        "posts_counted": 12,
+        "posts_excluded": 3,
+        "exclusion_reasons": {"interactions_hidden": 2, "unknown_audience": 1},
+        "_secondary": None,
+    }
+    return {
+        "edition": "2025",
+        "category": "most_engaging",
+        "institution_id": "a",
+        "cluster": "kementerian",
+        "rank": 1,
+        "score": 30.0,
+        "nominee": True,
+        "methodology_version": "v1",
+        "components": [comp, {**comp, "platform": "x", "score": 20.0, "posts_excluded": 0, "exclusion_reasons": {}}],
+        "sources": [{"path": "landing/f.jsonl", "sha256": "ab" * 32, "records": 24}],
+        "_institution_name": "A <&>",
+        "_ranked": 3,
+        "_inputs": [],
+        "_verified": True,
+    }
 
 
 def test_parse_labels_and_weighted_sum():
@@ -57,7 +86,9 @@ def _institutions(home, n=6) -> list[tuple[str, str]]:
         return conn.execute(
             """SELECT DISTINCT edition_id, institution_id FROM main.rankings
                WHERE category = 'best_account' AND (rank IN (1, 3) OR rank = (SELECT max(rank) FROM main.rankings))
-               ORDER BY 2 LIMIT ?""", [n]).fetchall()
+               ORDER BY 2 LIMIT ?""",
+            [n],
+        ).fetchall()
 
 
 def test_weighted_sum_identity_and_sources(home):
@@ -85,22 +116,53 @@ def test_weighted_sum_identity_and_sources(home):
 
 def test_cli_json_and_text(home, capsys):
     edition, institution = _institutions(home, 1)[0]
-    assert main(["explain", "--edition", edition, "--category", "most_engaging", "--institution", institution,
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "--edition",
+                edition,
+                "--category",
+                "most_engaging",
+                "--institution",
+                institution,
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert tuple(out) == EXPLAIN_FIELDS and out["institution_id"] == institution
     assert abs(sum(c["weight"] * c["score"] for c in out["components"]) - out["score"]) <= SUM_TOLERANCE
-    assert main(["explain", "--edition", edition, "--category", "best_account", "--institution", institution,
-                 "--cluster", out["cluster"]]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "--edition",
+                edition,
+                "--category",
+                "best_account",
+                "--institution",
+                institution,
+                "--cluster",
+                out["cluster"],
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "audit worksheet" in text and "(ok)" in text and "verified" in text
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--edition", "1999", "--category", "most_active", "--institution", "X"], "edition '1999'"),
-    (["--edition", "2025", "--category", "most_popular", "--institution", "X"], "unknown category 'most_popular'"),
-    (["--edition", "2025", "--category", "most_active", "--institution", "nobody"], "institution 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--edition", "1999", "--category", "most_active", "--institution", "X"], "edition '1999'"),
+        (["--edition", "2025", "--category", "most_popular", "--institution", "X"], "unknown category 'most_popular'"),
+        (["--edition", "2025", "--category", "most_active", "--institution", "nobody"], "institution 'nobody'"),
+    ],
+)
 def test_unknown_inputs_exit_2(home, capsys, args, needle):
     assert main(["explain", *args]) == 2
     assert needle in capsys.readouterr().err
@@ -108,8 +170,22 @@ def test_unknown_inputs_exit_2(home, capsys, args, needle):
 
 def test_wrong_cluster_exit_2(home, capsys):
     edition, institution = _institutions(home, 1)[0]
-    assert main(["explain", "--edition", edition, "--category", "most_active", "--institution", institution,
-                 "--cluster", "bumn"]) == 2
+    assert (
+        main(
+            [
+                "explain",
+                "--edition",
+                edition,
+                "--category",
+                "most_active",
+                "--institution",
+                institution,
+                "--cluster",
+                "bumn",
+            ]
+        )
+        == 2
+    )
     assert "not 'bumn'" in capsys.readouterr().err
 
 

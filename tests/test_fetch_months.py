@@ -19,28 +19,51 @@ from tests.support import FIXTURES_SAMPLES, SAMPLE_ACCOUNTS, build_clean, sample
 
 def fb_page(fetched_at: str, post_id: str, published: str) -> dict:
     account = SAMPLE_ACCOUNTS["facebook"]
-    return {"platform": "facebook", "kind": "posts", "account_id": account, "fetched_at": fetched_at,
-            "request": {"endpoint": f"/v21.0/{account}/posts"},
-            "response": {"data": [{"id": f"{account}_{post_id}", "created_time": published, "from": {"id": account},
-                                   "reactions": {"summary": {"total_count": 7}},
-                                   "comments": {"summary": {"total_count": 1}}}]}}
+    return {
+        "platform": "facebook",
+        "kind": "posts",
+        "account_id": account,
+        "fetched_at": fetched_at,
+        "request": {"endpoint": f"/v21.0/{account}/posts"},
+        "response": {
+            "data": [
+                {
+                    "id": f"{account}_{post_id}",
+                    "created_time": published,
+                    "from": {"id": account},
+                    "reactions": {"summary": {"total_count": 7}},
+                    "comments": {"summary": {"total_count": 1}},
+                }
+            ]
+        },
+    }
 
 
 def fb_profile(fetched_at: str, followers: int) -> dict:
     account = SAMPLE_ACCOUNTS["facebook"]
-    return {"platform": "facebook", "kind": "profile", "account_id": account, "fetched_at": fetched_at,
-            "request": {}, "response": {"id": account, "followers_count": followers}}
+    return {
+        "platform": "facebook",
+        "kind": "profile",
+        "account_id": account,
+        "fetched_at": fetched_at,
+        "request": {},
+        "response": {"id": account, "followers_count": followers},
+    }
 
 
 # ----------------------------------------------------------------------------- months and runs
 
+
 def test_months_become_the_fewest_day_ranges():
     d = dt.date
     assert cleaning.month_ranges([d(2025, 4, 1), d(1999, 6, 1), d(2025, 3, 17), d(2025, 3, 1)]) == [
-        (d(1999, 6, 1), d(1999, 7, 1)), (d(2025, 3, 1), d(2025, 5, 1))]
+        (d(1999, 6, 1), d(1999, 7, 1)),
+        (d(2025, 3, 1), d(2025, 5, 1)),
+    ]
     assert cleaning.month_ranges([d(2024, 12, 1), d(2025, 1, 1)]) == [(d(2024, 12, 1), d(2025, 2, 1))]
     assert accounting.scope_of_months([d(2025, 4, 1), d(1999, 6, 1), d(2025, 3, 1)]).label == (
-        "fetch months 1999-06, 2025-03 .. 2025-04 (and envelopes without a readable fetch time)")
+        "fetch months 1999-06, 2025-03 .. 2025-04 (and envelopes without a readable fetch time)"
+    )
 
 
 def test_runs_follow_the_stored_order_of_the_months():
@@ -52,13 +75,16 @@ def test_runs_follow_the_stored_order_of_the_months():
         assert instance.get_dynamic_partitions("fetch_month") == ["2025-03-01", "2025-04-01", "1999-06-01"]
         start, end = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
         assert month_runs(instance, ["1999-06-01", "2025-04-01"]) == [{start: "2025-04-01", end: "1999-06-01"}]
-        assert month_runs(instance, ["1999-06-01", "2025-03-01"]) == [{start: "2025-03-01", end: "2025-03-01"},
-                                                                     {start: "1999-06-01", end: "1999-06-01"}]
+        assert month_runs(instance, ["1999-06-01", "2025-03-01"]) == [
+            {start: "2025-03-01", end: "2025-03-01"},
+            {start: "1999-06-01", end: "1999-06-01"},
+        ]
         with pytest.raises(ValueError, match="2031-01-01"):
             month_runs(instance, ["2031-01-01"])
 
 
 # ----------------------------------------------------------------------------- the envelope ledger
+
 
 @pytest.fixture
 def samples_input(tmp_path):
@@ -70,6 +96,7 @@ def test_an_envelope_that_goes_nowhere_fails_the_envelope_check(tmp_path, sample
     """A cleaning that silently skips the youtube envelopes: the post and profile ledgers still
     balance (they count only what was parsed), the envelope ledger does not."""
     parse_platform = records.parse_platform
+
     def parse_all_but_youtube(conn, platform, parser):
         if platform != "youtube":
             parse_platform(conn, platform, parser)
@@ -99,8 +126,10 @@ def test_a_fetch_month_never_cleaned_fails_the_envelope_check(tmp_path, samples_
     assert not outcome.passed and "first 1999-06-01 facebook: 1 indexed, 0 parsed, 0 quarantined" in outcome.description
     cleaning.clean_months(conn, [dt.date(1999, 6, 1)])
     assert cleaned.envelopes_accounted_for(conn).passed
-    assert conn.execute("SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '1999-06-01'"
-                        ).fetchone()[0] == 1
+    assert (
+        conn.execute("SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '1999-06-01'").fetchone()[0]
+        == 1
+    )
 
 
 def test_a_fetch_time_after_the_landing_is_quarantined(tmp_path, samples_input):
@@ -114,6 +143,7 @@ def test_a_fetch_time_after_the_landing_is_quarantined(tmp_path, samples_input):
 
 
 # ----------------------------------------------------------------------------- through Dagster
+
 
 @pytest.mark.e2e
 def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
@@ -134,8 +164,21 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
     registry, editions = sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
     with home_variables_restored():
         use_home(tmp_path / "home")
-        code = main(["materialize", "--edition", "2025", "--source", "files", "--input", str(inp),
-                     "--registry", str(registry), "--editions", str(editions)])
+        code = main(
+            [
+                "materialize",
+                "--edition",
+                "2025",
+                "--source",
+                "files",
+                "--input",
+                str(inp),
+                "--registry",
+                str(registry),
+                "--editions",
+                str(editions),
+            ]
+        )
         out = capsys.readouterr().out
         assert code == 0
         assert "[2/3] raw pulls and cleaned snapshots of fetch months 1999-06, 2025-03, 2031-01 (1 run)" in out
@@ -143,13 +186,25 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
             assert instance.get_dynamic_partitions("fetch_month") == ["1999-06-01", "2025-03-01", "2031-01-01"]
         with connect(read_only=True) as conn:
             assert cleaned.envelopes_accounted_for(conn).passed
-            assert conn.execute("SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '1999-06-01'"
-                                ).fetchone()[0] == 1
-            assert "after the file was landed" in conn.execute(
-                "SELECT reason FROM clean.quarantine WHERE fetch_date = DATE '2031-01-01'").fetchone()[0]
+            assert (
+                conn.execute(
+                    "SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '1999-06-01'"
+                ).fetchone()[0]
+                == 1
+            )
+            assert (
+                "after the file was landed"
+                in conn.execute("SELECT reason FROM clean.quarantine WHERE fetch_date = DATE '2031-01-01'").fetchone()[
+                    0
+                ]
+            )
             landed = accounting.counts(conn)
-        assert "  envelopes: {:,} indexed = {:,} parsed + 1 quarantined whole (balanced)".format(
-            landed.envelopes.read, landed.envelopes.read - 1) in out
+        assert (
+            "  envelopes: {:,} indexed = {:,} parsed + 1 quarantined whole (balanced)".format(
+                landed.envelopes.read, landed.envelopes.read - 1
+            )
+            in out
+        )
 
         late = tmp_path / "late"
         write_jsonl(late / "2010.jsonl", [fb_page("2010-02-03T09:00:00+07:00", "2010", "2010-02-01T01:00:00+0000")])
@@ -164,5 +219,9 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
         with connect(read_only=True) as conn:
             assert cleaned.envelopes_accounted_for(conn).passed
             assert accounting.counts(conn).envelopes.read == landed.envelopes.read + 1
-            assert conn.execute("SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '2010-02-03'"
-                                ).fetchone()[0] == 1
+            assert (
+                conn.execute(
+                    "SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '2010-02-03'"
+                ).fetchone()[0]
+                == 1
+            )

@@ -25,8 +25,10 @@ HOSTILE = {
 def _editions_file(path: Path, edition_id: str) -> Path:
     import json
 
-    path.write_text("editions:\n  - {id: %s, start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], "
-                    "platforms: [x]}\n" % json.dumps(edition_id))
+    path.write_text(
+        "editions:\n  - {id: %s, start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], "
+        "platforms: [x]}\n" % json.dumps(edition_id)
+    )
     return path
 
 
@@ -46,8 +48,9 @@ def test_ids_that_are_slugs_are_kept(tmp_path):
     for good in ("2025", "2025-special", "edisi_2026", "A1"):
         assert load_editions(_editions_file(tmp_path / "e.yaml", good)).editions[0].id == good
     number = tmp_path / "n.yaml"
-    number.write_text("editions:\n  - {id: 2025, start: 2024-10-01, end: 2025-10-01, clusters: [ptn], "
-                      "platforms: [x]}\n")
+    number.write_text(
+        "editions:\n  - {id: 2025, start: 2024-10-01, end: 2025-10-01, clusters: [ptn], platforms: [x]}\n"
+    )
     assert load_editions(number).editions[0].id == "2025"  # YAML reads it as a number
 
 
@@ -71,17 +74,25 @@ def test_a_quote_in_gsm_home_is_a_path_not_sql(tmp_path):
 
 def _gsm(args: list[str], home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "GSM_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "gsm_platform.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gsm_platform.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def _tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
 
-@pytest.mark.parametrize("command", [["report", "--edition"], ["rankings", "--edition"], ["quality", "--edition"],
-                                     ["jury", "--decisions", "x.yaml", "--edition"],
-                                     ["explain", "--category", "most_active", "--institution", "x", "--edition"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "--edition"],
+        ["rankings", "--edition"],
+        ["quality", "--edition"],
+        ["jury", "--decisions", "x.yaml", "--edition"],
+        ["explain", "--category", "most_active", "--institution", "x", "--edition"],
+    ],
+)
 def test_a_hostile_id_on_the_command_line_gets_one_line_and_writes_nothing(tmp_path, command):
     home = tmp_path / "home"
     home.mkdir()
@@ -101,4 +112,3 @@ def test_materialize_with_a_hostile_editions_file_stops_before_any_run(tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{editions}: 1 problem(s)" in done.stderr and "field 'id'" in done.stderr
     assert not (home / "warehouse.duckdb").exists() and not (tmp_path / "escape").exists()
-

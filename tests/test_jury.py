@@ -14,14 +14,24 @@ from gsm_platform.registry import RegistryError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jury" / "small_2025.yaml"
 EXAMPLE = Path(__file__).parent.parent / "docs" / "jury.example.yaml"
-CONTEXT = {"edition": "2025", "clusters": {"kementerian", "lembaga"},
-           "nominees": {("most_active", "kementerian"): ["a", "b"], ("best_account", "kementerian"): ["b"],
-                        ("most_active", "lembaga"): ["c"]}}
+CONTEXT = {
+    "edition": "2025",
+    "clusters": {"kementerian", "lembaga"},
+    "nominees": {
+        ("most_active", "kementerian"): ["a", "b"],
+        ("best_account", "kementerian"): ["b"],
+        ("most_active", "lembaga"): ["c"],
+    },
+}
 
 
 def _file(*decisions, **top):
-    return {"edition": "2025", "panel": ["Juror One", {"name": "Juror Two", "affiliation": "UI"}],
-            "decisions": list(decisions), **top}
+    return {
+        "edition": "2025",
+        "panel": ["Juror One", {"name": "Juror Two", "affiliation": "UI"}],
+        "decisions": list(decisions),
+        **top,
+    }
 
 
 def _d(category="most_active", cluster="kementerian", winner="a", reason="best of the year"):
@@ -38,7 +48,9 @@ def test_valid_file():
     jury = validate_jury(_file(_d(), _d("most_active", "lembaga", "c")), "jury/2025.yaml", CONTEXT)
     assert [j.name for j in jury.panel] == ["Juror One", "Juror Two"]
     assert [(d.category, d.cluster, d.winner) for d in jury.decisions] == [
-        ("most_active", "kementerian", "a"), ("most_active", "lembaga", "c")]
+        ("most_active", "kementerian", "a"),
+        ("most_active", "lembaga", "c"),
+    ]
 
 
 def test_non_nominee_winner():
@@ -65,7 +77,9 @@ def test_duplicate_without_rankings_context():
 
 
 def test_missing_and_extra_fields_and_edition():
-    msg = _error(_file({"category": "most_active", "cluster": "kementerian", "winner": "a", "note": "x"}, edition="2024"))
+    msg = _error(
+        _file({"category": "most_active", "cluster": "kementerian", "winner": "a", "note": "x"}, edition="2024")
+    )
     assert "top level: field 'edition': the file is for edition '2024', not '2025'" in msg
     assert "decisions[0] (most_active/kementerian): field 'reason': Field required" in msg
     assert "field 'note': Extra inputs are not permitted" in msg

@@ -58,16 +58,24 @@ def test_cleaning_marks_what_it_read_even_a_file_without_any_post(gsm_home, tmp_
     from tests.support import build_clean, sample_editions, sample_registry, write_jsonl
 
     registry, editions = sample_registry(tmp_path / "registry.yaml"), sample_editions(tmp_path / "editions.yaml")
-    account = next(a["account_id"] for i in yaml.safe_load(registry.read_text())["institutions"]
-                   for a in i["accounts"] if a["platform"] == "instagram")
-    write_jsonl(tmp_path / "input" / "posts.jsonl",
-                [ig_posts(account, "2025-03-02T09:00:00+07:00", [ig_post("p1", "2025-03-01T09:00:00+07:00", 5)])])
+    account = next(
+        a["account_id"]
+        for i in yaml.safe_load(registry.read_text())["institutions"]
+        for a in i["accounts"]
+        if a["platform"] == "instagram"
+    )
+    write_jsonl(
+        tmp_path / "input" / "posts.jsonl",
+        [ig_posts(account, "2025-03-02T09:00:00+07:00", [ig_post("p1", "2025-03-01T09:00:00+07:00", 5)])],
+    )
     write_jsonl(tmp_path / "input" / "empty.jsonl", [ig_posts(account, "2025-04-03T09:00:00+07:00", [])])
     conn, _ = build_clean(gsm_home, tmp_path / "input", registry, editions, months=[dt.date(2025, 3, 1)])
     conn.close()
     assert uncleaned_months() == ["2025-04-01"]  # outside the months cleaned
     conn, _ = build_clean(gsm_home, tmp_path / "input", registry, editions)
     assert conn.execute("SELECT source_file, fetch_date FROM clean.cleaned_files ORDER BY 1").fetchall() == [
-        ("landing/files/empty.jsonl", dt.date(2025, 4, 3)), ("landing/files/posts.jsonl", dt.date(2025, 3, 2))]
+        ("landing/files/empty.jsonl", dt.date(2025, 4, 3)),
+        ("landing/files/posts.jsonl", dt.date(2025, 3, 2)),
+    ]
     conn.close()
     assert uncleaned_months() == []

@@ -21,9 +21,23 @@ X = SAMPLE_ACCOUNTS["x"]
 
 
 def _page(i: int, fetched: str = "2025-03-02T09:02:00+07:00") -> str:
-    return json.dumps({"platform": "x", "kind": "posts", "account_id": X, "fetched_at": fetched, "response": {
-        "data": [{"id": str(10**18 + i), "created_at": "2025-03-01T02:00:00.000Z",
-                  "public_metrics": {"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 0}}]}})
+    return json.dumps(
+        {
+            "platform": "x",
+            "kind": "posts",
+            "account_id": X,
+            "fetched_at": fetched,
+            "response": {
+                "data": [
+                    {
+                        "id": str(10**18 + i),
+                        "created_at": "2025-03-01T02:00:00.000Z",
+                        "public_metrics": {"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 0},
+                    }
+                ]
+            },
+        }
+    )
 
 
 @pytest.fixture
@@ -41,8 +55,9 @@ def _state(home: Path) -> tuple:
     conn = warehouse.connect(home / "warehouse.duckdb", read_only=True)
     try:
         files = conn.execute("SELECT path, sha256, bytes, envelopes FROM clean.landed_files ORDER BY path").fetchall()
-        rows = conn.execute("SELECT source_file, source_line, platform, text FROM raw.envelopes "
-                            "ORDER BY ALL").fetchall()
+        rows = conn.execute(
+            "SELECT source_file, source_line, platform, text FROM raw.envelopes ORDER BY ALL"
+        ).fetchall()
     finally:
         conn.close()
     under = sorted(p.relative_to(home).as_posix() for p in (home / "landing").rglob("*") if p.is_file())
@@ -129,8 +144,9 @@ def test_a_symlink_out_of_the_input_directory_is_refused_with_its_reason(tmp_pat
     conn.close()
     refused = dict(report.refused)
     assert set(refused) == {str(source / "passwd.jsonl"), str(source / "outside"), str(source / "broken.jsonl")}
-    assert refused[str(source / "passwd.jsonl")] == (f"symbolic link to {secret}, outside the input directory: "
-                                                     "not landed")
+    assert refused[str(source / "passwd.jsonl")] == (
+        f"symbolic link to {secret}, outside the input directory: not landed"
+    )
     assert "secret" not in " ".join(p.name for p in (home / "landing").rglob("*"))
     assert "passwd.jsonl" not in landed_from and "a.jsonl" in landed_from
 
@@ -143,13 +159,18 @@ def test_lines_and_files_above_the_bounds_are_refused_with_file_line_size_and_bo
     (inp / "big.json").write_text(" " * 5000 + _page(3))
     with gzip.open(inp / "many.jsonl.gz", "wt") as f:
         f.write("\n".join(_page(i) for i in range(100)) + "\n")  # ~25 KB decompressed
-    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"),
-                              sample_editions(tmp_path / "e.yaml"))
+    conn, recon = build_clean(
+        tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
     quarantined = conn.execute("SELECT source_file, source_line, reason FROM clean.quarantine ORDER BY ALL").fetchall()
     kept = conn.execute("SELECT count(*) FROM clean.post_snapshots").fetchone()[0]
     conn.close()
-    assert quarantined[0] == ("landing/files/big.json", 1, f"line is {5000 + len(_page(3)):,} bytes, above the bound "
-                              "of 4,096 (GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file")
+    assert quarantined[0] == (
+        "landing/files/big.json",
+        1,
+        f"line is {5000 + len(_page(3)):,} bytes, above the bound "
+        "of 4,096 (GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file",
+    )
     assert quarantined[1][:2] == ("landing/files/long.jsonl", 2)
     assert "10,000 bytes, above the bound of 4,096" in quarantined[1][2]
     assert quarantined[2][0] == "landing/files/many.jsonl.gz"
@@ -163,8 +184,11 @@ def test_reading_a_huge_line_holds_only_the_bound(tmp_path):
     with open(path, "wb") as f:
         f.write(b"[" + b"0," * 3_000_000 + b"0]\n" + _page(1).encode() + b"\n")
     got = list(read_envelopes(path, line_bound=1 << 16, file_bound=1 << 30))
-    assert got[0] == (1, f"{REFUSED_PREFIX}line is 6,000,003 bytes, above the bound of 65,536 "
-                         "(GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file")
+    assert got[0] == (
+        1,
+        f"{REFUSED_PREFIX}line is 6,000,003 bytes, above the bound of 65,536 "
+        "(GSM_MAX_ENVELOPE_BYTES): not read, it stays in the landed file",
+    )
     assert got[1] == (2, _page(1))
 
 

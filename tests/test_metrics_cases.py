@@ -22,8 +22,7 @@ import json
 import pytest
 
 from gsm_platform import rankings as rankings_module
-from tests.dbt_support import (build_warehouse, ig_post, ig_posts, ig_profile, yt_profile, yt_video,
-                               yt_videos)
+from tests.dbt_support import build_warehouse, ig_post, ig_posts, ig_profile, yt_profile, yt_video, yt_videos
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
@@ -42,11 +41,18 @@ def day(d: int, hour: int = 10, minute: int = 0) -> str:
 # Listed in the registry in an order that is NOT the id order, so that row order can never
 # pass for the id tie-break.
 INSTITUTIONS = [
-    ("k_d", "kementerian", ["instagram"]), ("k_c", "kementerian", ["instagram"]),
-    ("k_b", "kementerian", ["instagram"]), ("k_a", "kementerian", ["instagram"]),
-    ("l_b", "lembaga", ["instagram"]), ("l_a", "lembaga", ["instagram"]),
-    ("r_c", "pemprov", ["youtube"]), ("r_b", "pemprov", ["youtube"]), ("r_a", "pemprov", ["youtube"]),
-    ("p_c", "ptn", ["instagram"]), ("p_b", "ptn", ["instagram"]), ("p_a", "ptn", ["instagram"]),
+    ("k_d", "kementerian", ["instagram"]),
+    ("k_c", "kementerian", ["instagram"]),
+    ("k_b", "kementerian", ["instagram"]),
+    ("k_a", "kementerian", ["instagram"]),
+    ("l_b", "lembaga", ["instagram"]),
+    ("l_a", "lembaga", ["instagram"]),
+    ("r_c", "pemprov", ["youtube"]),
+    ("r_b", "pemprov", ["youtube"]),
+    ("r_a", "pemprov", ["youtube"]),
+    ("p_c", "ptn", ["instagram"]),
+    ("p_b", "ptn", ["instagram"]),
+    ("p_a", "ptn", ["instagram"]),
 ]
 
 
@@ -57,8 +63,12 @@ def account(inst: str, platform: str) -> str:
 def registry_yaml() -> str:
     lines = ["institutions:"]
     for inst, cluster, platforms in INSTITUTIONS:
-        lines += [f"  - id: {inst}", f"    name: Institution {inst.upper()}", f"    cluster: {cluster}",
-                  "    accounts:"]
+        lines += [
+            f"  - id: {inst}",
+            f"    name: Institution {inst.upper()}",
+            f"    cluster: {cluster}",
+            "    accounts:",
+        ]
         lines += [f'      - {{platform: {p}, account_id: "{account(inst, p)}", handle: {inst}}}' for p in platforms]
     return "\n".join(lines) + "\n"
 
@@ -86,8 +96,12 @@ def kementerian() -> list[dict]:
     c = [ig_post(f"kc{n}", day(3, 8 + n), 200) for n in range(10)]
     d_days = [1, 8, 15, 22, 23, 24, 25, 26, 27]
     d = [ig_post(f"kd{n}", day(dd), 300) for n, dd in enumerate(d_days)] + [ig_post("kd_hidden", day(28), 0)]
-    return [ig_posts("ig_k_a", FETCH, a), ig_posts("ig_k_b", FETCH, b), ig_posts("ig_k_c", FETCH, c),
-            ig_posts("ig_k_d", FETCH, d)]
+    return [
+        ig_posts("ig_k_a", FETCH, a),
+        ig_posts("ig_k_b", FETCH, b),
+        ig_posts("ig_k_c", FETCH, c),
+        ig_posts("ig_k_d", FETCH, d),
+    ]
 
 
 def lembaga() -> list[dict]:
@@ -102,12 +116,16 @@ def lembaga() -> list[dict]:
             mean er = (10 * 100 + 200) / 11 / 1000 = 1200 / 11000 = 0.109090...
     l_b: 10 posts on Jan 2, likes 150 -> 10 posts, 1/4, mean er 0.15
     """
-    on_time = ([ig_post("la_start", "2025-01-01T00:00:00+07:00", 100),
-                ig_post("la_last", "2025-01-28T23:59:59+07:00", 100),
-                ig_post("la_end", "2025-01-29T00:00:00+07:00", 100),
-                ig_post("la_before", "2024-12-31T23:59:59+07:00", 100)]
-               + [ig_post(f"la{n}", day(10, 8 + n), 100) for n in range(7)]
-               + [ig_post("la_settle", day(10, 20), 100)])
+    on_time = (
+        [
+            ig_post("la_start", "2025-01-01T00:00:00+07:00", 100),
+            ig_post("la_last", "2025-01-28T23:59:59+07:00", 100),
+            ig_post("la_end", "2025-01-29T00:00:00+07:00", 100),
+            ig_post("la_before", "2024-12-31T23:59:59+07:00", 100),
+        ]
+        + [ig_post(f"la{n}", day(10, 8 + n), 100) for n in range(7)]
+        + [ig_post("la_settle", day(10, 20), 100)]
+    )
     return [
         ig_posts("ig_l_a", FETCH, on_time),
         ig_posts("ig_l_a", "2025-02-05T00:00:00+07:00", [ig_post("la_settle", day(10, 20), 200)]),
@@ -126,8 +144,9 @@ def pemprov() -> list[dict]:
     r_c: 10 videos likes 100, views 2500 -> mean er 0.1, mean reach 2.5
     All on Jan 2-3 (block 0).
     """
-    a = ([yt_video(f"ra{n}", f"2025-01-02T{n:02d}:00:00Z", 2000, 100, channel="UC_r_a") for n in range(10)]
-         + [yt_video("ra_hidden", "2025-01-02T12:00:00Z", 8000, None, channel="UC_r_a")])
+    a = [yt_video(f"ra{n}", f"2025-01-02T{n:02d}:00:00Z", 2000, 100, channel="UC_r_a") for n in range(10)] + [
+        yt_video("ra_hidden", "2025-01-02T12:00:00Z", 8000, None, channel="UC_r_a")
+    ]
     b = [yt_video(f"rb{n}", f"2025-01-03T{n:02d}:00:00Z", 1000, 200, channel="UC_r_b") for n in range(10)]
     c = [yt_video(f"rc{n}", f"2025-01-02T{n:02d}:30:00Z", 2500, 100, channel="UC_r_c") for n in range(10)]
     return [yt_videos("UC_r_a", FETCH, a), yt_videos("UC_r_b", FETCH, b), yt_videos("UC_r_c", FETCH, c)]
@@ -156,8 +175,9 @@ def followers() -> list[dict]:
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
     envelopes = followers() + kementerian() + lembaga() + pemprov() + ptn()
-    warehouse = build_warehouse(tmp_path_factory.mktemp("metrics_cases"), registry_yaml(), EDITIONS_YAML,
-                                envelopes, editions=["2025", "iso"])
+    warehouse = build_warehouse(
+        tmp_path_factory.mktemp("metrics_cases"), registry_yaml(), EDITIONS_YAML, envelopes, editions=["2025", "iso"]
+    )
     with warehouse.connect() as conn:
         warehouse.first_rows = json.dumps(rankings_module.ranking_rows(conn, "2025"))
     return warehouse
@@ -186,6 +206,7 @@ def component(wh, category, institution, platform, edition="2025"):
 
 # --------------------------------------------------------------------------- kementerian
 
+
 def test_most_active_percentile_ties(wh):
     # instagram, n = 4 eligible. posts: k_a 11, k_b 10, k_c 10, k_d 10
     #   pct(11) = 100 * 3 / 3 = 100; pct(10): L = 0, E = 3 -> 100 * 1 / 3 = 33.33
@@ -193,8 +214,10 @@ def test_most_active_percentile_ties(wh):
     #   k_c 0; k_a, k_b: L = 1, E = 2 -> 100 * 1.5 / 3 = 50; k_d 100
     # instagram: k_a 0.7*100 + 0.3*50 = 85; k_b 0.7*100/3 + 15 = 115/3; k_c 70/3; k_d 70/3 + 30 = 160/3
     # youtube: nobody -> 0; category = 1/2 * instagram
-    assert_ranking(ranking(wh, "most_active", "kementerian"),
-                   [("k_a", 42.5, True), ("k_d", 80 / 3, True), ("k_b", 115 / 6, True), ("k_c", 35 / 3, True)])
+    assert_ranking(
+        ranking(wh, "most_active", "kementerian"),
+        [("k_a", 42.5, True), ("k_d", 80 / 3, True), ("k_b", 115 / 6, True), ("k_c", 35 / 3, True)],
+    )
     assert component(wh, "most_active", "k_a", "instagram").raw_value == 11  # the hidden post counts
     assert component(wh, "most_active", "k_d", "instagram").secondary_raw_value == pytest.approx(1.0)
     assert component(wh, "most_active", "k_a", "instagram").score == pytest.approx(85)
@@ -219,24 +242,31 @@ def test_hidden_likes_left_out_of_engagement(wh):
 def test_best_account_and_zero_scores(wh):
     # best_use_of_video: no video at all -> everyone 0, no nominee; order: posts in window
     # (k_a 11), then id among the 10-post ones: k_b, k_c, k_d (the registry lists them d, c, b, a)
-    assert_ranking(ranking(wh, "best_use_of_video", "kementerian"),
-                   [("k_a", 0, False), ("k_b", 0, False), ("k_c", 0, False), ("k_d", 0, False)])
+    assert_ranking(
+        ranking(wh, "best_use_of_video", "kementerian"),
+        [("k_a", 0, False), ("k_b", 0, False), ("k_c", 0, False), ("k_d", 0, False)],
+    )
     # best_account = 0.25 * (most_active + most_engaging + image + video)
     # k_a 0.25 * (42.5 + 12.5 + 12.5) = 16.875; k_b 0.25 * (115/6 + 25) = 265/24
     # k_c 0.25 * (35/3 + 100) = 335/12; k_d 0.25 * 80/3 = 20/3
-    assert_ranking(ranking(wh, "best_account", "kementerian"),
-                   [("k_c", 335 / 12, True), ("k_a", 16.875, True), ("k_b", 265 / 24, True), ("k_d", 20 / 3, True)])
+    assert_ranking(
+        ranking(wh, "best_account", "kementerian"),
+        [("k_c", 335 / 12, True), ("k_a", 16.875, True), ("k_b", 265 / 24, True), ("k_d", 20 / 3, True)],
+    )
 
 
 # --------------------------------------------------------------------------- lembaga
+
 
 def test_window_boundaries_and_settle_cutoff(wh):
     la = component(wh, "most_active", "l_a", "instagram")
     # la_start and la_last in, la_end and la_before out: 1 + 1 + 8 on Jan 10 + la_late = 11
     assert la.raw_value == 11
     assert la.secondary_raw_value == pytest.approx(1.0)  # blocks 0, 1, 2, 3
-    posts = wh.query("SELECT post_id, fetched_at, interactions, late_snapshot FROM main.int_posts_scored "
-                     "WHERE edition_id = '2025' AND account_id = 'ig_l_a'")
+    posts = wh.query(
+        "SELECT post_id, fetched_at, interactions, late_snapshot FROM main.int_posts_scored "
+        "WHERE edition_id = '2025' AND account_id = 'ig_l_a'"
+    )
     assert "la_start" in set(posts.post_id) and "la_last" in set(posts.post_id)
     assert not {"la_end", "la_before"} & set(posts.post_id)
     settle = posts[posts.post_id == "la_settle"].iloc[0]
@@ -259,40 +289,51 @@ def test_window_boundaries_and_settle_cutoff(wh):
 
 # --------------------------------------------------------------------------- pemprov (video)
 
+
 def test_video_reach_and_youtube_hidden_likes(wh):
     # best_use_of_video youtube, n = 3:
     #   er: r_a 0.1, r_c 0.1 -> 25 each; r_b 0.2 -> 100
     #   reach: r_b 1 -> 0; r_c 2.5 -> 50; r_a 28/11 = 2.545 -> 100 (the hidden-likes video's
     #   reach 8 counts: without it r_a would be 2 < 2.5)
     #   r_a 0.5*25 + 0.5*100 = 62.5; r_b 0.5*100 + 0 = 50; r_c 0.5*25 + 0.5*50 = 37.5; category 1/2
-    assert_ranking(ranking(wh, "best_use_of_video", "pemprov"),
-                   [("r_a", 31.25, True), ("r_b", 25, True), ("r_c", 18.75, True)])
+    assert_ranking(
+        ranking(wh, "best_use_of_video", "pemprov"), [("r_a", 31.25, True), ("r_b", 25, True), ("r_c", 18.75, True)]
+    )
     ra = component(wh, "best_use_of_video", "r_a", "youtube")
     assert ra.raw_value == pytest.approx(0.1) and ra.secondary_raw_value == pytest.approx(28 / 11)
     assert (ra.posts_counted, ra.exclusion_reasons) == (10, "interactions_hidden:1")
     # most_engaging: r_a 25, r_b 100, r_c 25 -> 12.5, 50, 12.5; r_a (11 posts) before r_c (10)
-    assert_ranking(ranking(wh, "most_engaging", "pemprov"),
-                   [("r_b", 50, True), ("r_a", 12.5, True), ("r_c", 12.5, True)])
+    assert_ranking(
+        ranking(wh, "most_engaging", "pemprov"), [("r_b", 50, True), ("r_a", 12.5, True), ("r_c", 12.5, True)]
+    )
     # most_active: posts 11, 10, 10 -> 100, 25, 25; consistency 1/4 each -> L = 0, E = 3 -> 50
     #   r_a 0.7*100 + 0.3*50 = 85; r_b = r_c = 0.7*25 + 15 = 32.5; category 1/2: 42.5, 16.25, 16.25
     #   r_b and r_c tie on score and posts: id ascending (the registry lists r_c first)
-    assert_ranking(ranking(wh, "most_active", "pemprov"),
-                   [("r_a", 42.5, True), ("r_b", 16.25, True), ("r_c", 16.25, True)])
+    assert_ranking(
+        ranking(wh, "most_active", "pemprov"), [("r_a", 42.5, True), ("r_b", 16.25, True), ("r_c", 16.25, True)]
+    )
     # best_account: r_a 0.25*(42.5 + 12.5 + 0 + 31.25) = 21.5625; r_b 0.25*(16.25 + 50 + 25) = 22.8125;
     #   r_c 0.25*(16.25 + 12.5 + 18.75) = 11.875
-    assert_ranking(ranking(wh, "best_account", "pemprov"),
-                   [("r_b", 22.8125, True), ("r_a", 21.5625, True), ("r_c", 11.875, True)])
+    assert_ranking(
+        ranking(wh, "best_account", "pemprov"), [("r_b", 22.8125, True), ("r_a", 21.5625, True), ("r_c", 11.875, True)]
+    )
 
 
 # --------------------------------------------------------------------------- ptn (exact ties)
+
 
 def test_exact_tie_broken_by_institution_id(wh):
     # p_a and p_b identical: every percentile is a 2-way tie, L = 0, E = 2 -> 100 * 0.5 / 1 = 50
     #   most_active 0.7*50 + 0.3*50 = 50 -> 25; engaging and image 50 -> 25; video 0
     #   best_account 0.25 * (25 + 25 + 25 + 0) = 18.75
     # same score, same posts (10): id ascending -> p_a first although p_b comes first everywhere
-    expected = {"most_active": 25, "most_engaging": 25, "best_use_of_image": 25, "best_use_of_video": 0,
-                "best_account": 18.75}
+    expected = {
+        "most_active": 25,
+        "most_engaging": 25,
+        "best_use_of_image": 25,
+        "best_use_of_video": 0,
+        "best_account": 18.75,
+    }
     for category, score in expected.items():
         assert_ranking(ranking(wh, category, "ptn"), [("p_a", score, score > 0), ("p_b", score, score > 0)])
 
@@ -306,6 +347,7 @@ def test_every_institution_with_a_post_in_the_window_has_a_row_in_every_category
 
 
 # --------------------------------------------------------------------------- isolation, determinism
+
 
 def test_cluster_isolation(wh):
     # edition "iso" scores kementerian alone (same window and platforms): the other clusters'
@@ -327,13 +369,34 @@ def test_rankings_json_fields(wh, monkeypatch, capsys):
     assert cli.main(["rankings", "--edition", "2025", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 55
-    assert all(list(r) == ["edition", "category", "cluster", "rank", "institution_id", "institution_name", "score",
-                           "nominee", "methodology_version"] for r in rows)
+    assert all(
+        list(r)
+        == [
+            "edition",
+            "category",
+            "cluster",
+            "rank",
+            "institution_id",
+            "institution_name",
+            "score",
+            "nominee",
+            "methodology_version",
+        ]
+        for r in rows
+    )
     kb = next(r for r in rows if r["category"] == "most_active" and r["institution_id"] == "k_b")
     # unrounded: 115/6 = 19.1666...
-    assert kb == {"edition": "2025", "category": "most_active", "cluster": "kementerian", "rank": 3,
-                  "institution_id": "k_b", "institution_name": "Institution K_B",
-                  "score": pytest.approx(115 / 6, abs=1e-12), "nominee": True, "methodology_version": "v1"}
+    assert kb == {
+        "edition": "2025",
+        "category": "most_active",
+        "cluster": "kementerian",
+        "rank": 3,
+        "institution_id": "k_b",
+        "institution_name": "Institution K_B",
+        "score": pytest.approx(115 / 6, abs=1e-12),
+        "nominee": True,
+        "methodology_version": "v1",
+    }
 
 
 @pytest.mark.parametrize("edition", ["2025", "iso"])

@@ -24,8 +24,9 @@ TOL = 1e-6
 def generated(tmp_path_factory):
     base = tmp_path_factory.mktemp("metrics_oracle")
     source = generate_small(base / "source")
-    wh = build_from_source(base / "home", source / "input", source / "registry.yaml", source / "editions.yaml",
-                           [EDITION])
+    wh = build_from_source(
+        base / "home", source / "input", source / "registry.yaml", source / "editions.yaml", [EDITION]
+    )
     return wh, compute(*oracle_inputs(wh, EDITION))
 
 
@@ -53,17 +54,30 @@ def test_rankings_match_oracle(generated):
     dbt = wh.marts("rankings", EDITION)
     ref = oracle["rankings"]
     assert len(dbt) == len(ref) > 0
-    merged = dbt.merge(ref, on=["category", "cluster", "institution_id"], how="outer", suffixes=("_dbt", "_ref"),
-                       indicator=True)
+    merged = dbt.merge(
+        ref, on=["category", "cluster", "institution_id"], how="outer", suffixes=("_dbt", "_ref"), indicator=True
+    )
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     bad = []
     for row in merged.itertuples():
-        if not (_close(row.score_dbt, row.score_ref) and row.rank_dbt == row.rank_ref
-                and bool(row.nominee_dbt) == bool(row.nominee_ref)
-                and row.posts_in_window_dbt == row.posts_in_window_ref
-                and row.methodology_version_dbt == row.methodology_version_ref):
-            bad.append((row.category, row.cluster, row.institution_id, row.rank_dbt, row.rank_ref,
-                        row.score_dbt, row.score_ref))
+        if not (
+            _close(row.score_dbt, row.score_ref)
+            and row.rank_dbt == row.rank_ref
+            and bool(row.nominee_dbt) == bool(row.nominee_ref)
+            and row.posts_in_window_dbt == row.posts_in_window_ref
+            and row.methodology_version_dbt == row.methodology_version_ref
+        ):
+            bad.append(
+                (
+                    row.category,
+                    row.cluster,
+                    row.institution_id,
+                    row.rank_dbt,
+                    row.rank_ref,
+                    row.score_dbt,
+                    row.score_ref,
+                )
+            )
     assert not bad, bad[:20]
 
 
@@ -73,8 +87,9 @@ def test_platform_components_match_oracle(generated):
     platform = comp[comp.component_kind == "platform"].rename(columns={"component": "platform"})
     ref = oracle["platform_scores"]
     assert len(platform) == len(ref) > 0
-    merged = platform.merge(ref, on=["category", "institution_id", "platform"], how="outer",
-                            suffixes=("_dbt", "_ref"), indicator=True)
+    merged = platform.merge(
+        ref, on=["category", "institution_id", "platform"], how="outer", suffixes=("_dbt", "_ref"), indicator=True
+    )
     assert (merged["_merge"] == "both").all()
     bad = []
     for row in merged.itertuples():
@@ -102,8 +117,9 @@ def test_best_account_components_are_the_category_scores(generated):
     comp = wh.marts("score_components", EDITION)
     best = comp[comp.category == "best_account"]
     ref = oracle["rankings"][["category", "institution_id", "score"]]
-    merged = best.merge(ref, left_on=["component", "institution_id"], right_on=["category", "institution_id"],
-                        suffixes=("_dbt", "_ref"))
+    merged = best.merge(
+        ref, left_on=["component", "institution_id"], right_on=["category", "institution_id"], suffixes=("_dbt", "_ref")
+    )
     assert len(merged) == len(best) == 4 * ref.institution_id.nunique()
     assert all(_close(a, b) for a, b in zip(merged.score_dbt, merged.score_ref))
     # the components sum to the best_account score
@@ -128,8 +144,10 @@ def test_scored_posts_match_oracle(generated):
             "media_kind": row.media_kind_dbt == row.media_kind_ref,
             "er": _close(row.er_dbt, row.er_ref),
             "reach": _close(row.reach_dbt, row.reach_ref),
-            "audience": _close(None if pd.isna(row.audience_dbt) else row.audience_dbt,
-                               None if pd.isna(row.audience_ref) else row.audience_ref),
+            "audience": _close(
+                None if pd.isna(row.audience_dbt) else row.audience_dbt,
+                None if pd.isna(row.audience_ref) else row.audience_ref,
+            ),
             "hidden": bool(row.interactions_hidden) == bool(row.hidden),
             "late": bool(row.late_snapshot_dbt) == bool(row.late_snapshot_ref),
         }
@@ -142,8 +160,11 @@ def test_scored_posts_match_oracle(generated):
 def test_every_ranked_institution_has_a_row_in_every_category(generated):
     wh, _ = generated
     r = wh.marts("rankings", EDITION)
-    with_posts = set(wh.query("SELECT DISTINCT institution_id FROM main.int_posts_scored WHERE edition_id = ?",
-                              [EDITION]).institution_id)
+    with_posts = set(
+        wh.query(
+            "SELECT DISTINCT institution_id FROM main.int_posts_scored WHERE edition_id = ?", [EDITION]
+        ).institution_id
+    )
     for category in CATEGORIES:
         assert set(r[r.category == category].institution_id) == with_posts, category
     # ranks are 1..n inside every (category, cluster), in score order, ties as the spec says

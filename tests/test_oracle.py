@@ -27,43 +27,95 @@ PARAMS = {
     "video_weights": {"er": 0.5, "reach": 0.5},
     "nominees_per_category": 5,
     "platform_weights": None,
-    "best_account_weights": {"most_active": 0.25, "most_engaging": 0.25,
-                             "best_use_of_image": 0.25, "best_use_of_video": 0.25},
+    "best_account_weights": {
+        "most_active": 0.25,
+        "most_engaging": 0.25,
+        "best_use_of_image": 0.25,
+        "best_use_of_video": 0.25,
+    },
 }
 
 
 def edition(platforms=("instagram",), clusters=("kementerian",)):
-    return {"edition_id": "2025", "start_date": START, "end_date": END, "clusters": list(clusters),
-            "platforms": list(platforms), "methodology_version": "v1"}
+    return {
+        "edition_id": "2025",
+        "start_date": START,
+        "end_date": END,
+        "clusters": list(clusters),
+        "platforms": list(platforms),
+        "methodology_version": "v1",
+    }
 
 
-def snap(account, post_id, published, interactions=100, *, platform="instagram", kind="image", views=None,
-         fetched=FETCH, source_line=1, source_position=0):
+def snap(
+    account,
+    post_id,
+    published,
+    interactions=100,
+    *,
+    platform="instagram",
+    kind="image",
+    views=None,
+    fetched=FETCH,
+    source_line=1,
+    source_position=0,
+):
     hidden = interactions is None
-    return {"platform": platform, "account_id": account, "post_id": post_id,
-            "published_at": pd.Timestamp(published), "fetched_at": pd.Timestamp(fetched), "media_kind": kind,
-            "likes": None if hidden else interactions, "comments": 0, "shares": None, "quotes": None,
-            "interactions": interactions, "interactions_hidden": hidden, "views": views,
-            "source_file": f"landed/{platform}/{account}.jsonl", "source_line": source_line,
-            "source_position": source_position}
+    return {
+        "platform": platform,
+        "account_id": account,
+        "post_id": post_id,
+        "published_at": pd.Timestamp(published),
+        "fetched_at": pd.Timestamp(fetched),
+        "media_kind": kind,
+        "likes": None if hidden else interactions,
+        "comments": 0,
+        "shares": None,
+        "quotes": None,
+        "interactions": interactions,
+        "interactions_hidden": hidden,
+        "views": views,
+        "source_file": f"landed/{platform}/{account}.jsonl",
+        "source_line": source_line,
+        "source_position": source_position,
+    }
 
 
-def run(posts, *, institutions, followers=None, accounts=None, platforms=("instagram",),
-        clusters=("kementerian",), **param_overrides):
+def run(
+    posts,
+    *,
+    institutions,
+    followers=None,
+    accounts=None,
+    platforms=("instagram",),
+    clusters=("kementerian",),
+    **param_overrides,
+):
     """institutions: {institution_id: cluster}; each institution has one account per platform
     named '<institution_id>_<platform>' unless `accounts` is given; every account has 1000
     followers unless `followers` is given."""
     if accounts is None:
-        accounts = [{"institution_id": i, "platform": p, "account_id": f"{i}_{p}", "handle": f"@{i}",
-                     "role": "institution"} for i in institutions for p in platforms]
+        accounts = [
+            {"institution_id": i, "platform": p, "account_id": f"{i}_{p}", "handle": f"@{i}", "role": "institution"}
+            for i in institutions
+            for p in platforms
+        ]
     if followers is None:
-        followers = [{"platform": a["platform"], "account_id": a["account_id"],
-                      "fetched_at": pd.Timestamp("2024-12-01"), "followers": 1000} for a in accounts]
+        followers = [
+            {
+                "platform": a["platform"],
+                "account_id": a["account_id"],
+                "fetched_at": pd.Timestamp("2024-12-01"),
+                "followers": 1000,
+            }
+            for a in accounts
+        ]
     inst = pd.DataFrame([{"institution_id": i, "name": i.upper(), "cluster": c} for i, c in institutions.items()])
     post_df = pd.DataFrame(posts, columns=list(snap("a", "p", "2025-01-01").keys()))
     follower_df = pd.DataFrame(followers, columns=["platform", "account_id", "fetched_at", "followers"])
-    return compute(post_df, follower_df, inst, pd.DataFrame(accounts), edition(platforms, clusters),
-                   {**PARAMS, **param_overrides})
+    return compute(
+        post_df, follower_df, inst, pd.DataFrame(accounts), edition(platforms, clusters), {**PARAMS, **param_overrides}
+    )
 
 
 def ranking(result, category, cluster="kementerian"):
@@ -88,6 +140,7 @@ def post_row(result, post_id):
 
 # --------------------------------------------------------------------------- percentile
 
+
 def test_percentile_with_ties():
     # n = 4, pct = 100 * (L + (E - 1) / 2) / 3
     # 1: L=0, E=1 -> 0;  2: L=1, E=2 -> 100 * 1.5 / 3 = 50;  3: L=3, E=1 -> 100
@@ -101,6 +154,7 @@ def test_percentile_with_ties():
 
 
 # --------------------------------------------------------------------------- hidden likes
+
 
 def test_hidden_likes_count_for_activity_but_not_for_er():
     posts = [
@@ -149,6 +203,7 @@ def test_hidden_likes_can_make_an_account_ineligible():
 
 # --------------------------------------------------------------------------- settle cutoff
 
+
 def test_settle_cutoff_and_late_snapshot():
     posts = [
         # p1: fetched Feb 1 (100), at the cutoff Feb 5 00:00 exactly (120, inclusive), Feb 10 (999)
@@ -172,8 +227,10 @@ def test_settle_cutoff_and_late_snapshot():
     assert pscore(res, "a", "most_engaging").score == pytest.approx(50)
 
     # a later snapshot (after the cutoff, bigger numbers) changes nothing
-    later = posts + [snap("a_instagram", "p1", "2025-01-10", 5000, fetched="2025-03-01"),
-                     snap("b_instagram", "b1", "2025-01-02", 5000, fetched="2025-03-01")]
+    later = posts + [
+        snap("a_instagram", "p1", "2025-01-10", 5000, fetched="2025-03-01"),
+        snap("b_instagram", "b1", "2025-01-02", 5000, fetched="2025-03-01"),
+    ]
     res_later = run(later, institutions=institutions)
     for table in ("rankings", "platform_scores", "posts"):
         pd.testing.assert_frame_equal(res[table], res_later[table])
@@ -196,13 +253,14 @@ def test_same_fetch_time_takes_more_interactions_hidden_lowest():
 
 # --------------------------------------------------------------------------- window
 
+
 def test_posts_outside_the_window_are_ignored():
     posts = [
         snap("a_instagram", "in_first", "2025-01-01 00:00:00", 100),  # start 00:00: in
-        snap("a_instagram", "in_last", "2025-01-28 23:59:59", 100),   # in
-        snap("a_instagram", "before", "2024-12-31 23:59:59", 100),    # out
-        snap("a_instagram", "at_end", "2025-01-29 00:00:00", 100),    # end is exclusive: out
-        snap("c_instagram", "c1", "2024-12-15", 100),                 # C has only posts outside
+        snap("a_instagram", "in_last", "2025-01-28 23:59:59", 100),  # in
+        snap("a_instagram", "before", "2024-12-31 23:59:59", 100),  # out
+        snap("a_instagram", "at_end", "2025-01-29 00:00:00", 100),  # end is exclusive: out
+        snap("c_instagram", "c1", "2024-12-15", 100),  # C has only posts outside
     ]
     res = run(posts, institutions={"a": "kementerian", "c": "kementerian"})
     assert sorted(res["posts"].post_id) == ["in_first", "in_last"]
@@ -215,22 +273,47 @@ def test_posts_outside_the_window_are_ignored():
 
 # --------------------------------------------------------------------------- audience
 
+
 def test_audience_latest_before_publication_else_earliest_after():
     followers = [
-        {"platform": "instagram", "account_id": "a_instagram", "fetched_at": pd.Timestamp("2025-01-01"),
-         "followers": 1000},
-        {"platform": "instagram", "account_id": "a_instagram", "fetched_at": pd.Timestamp("2025-01-10"),
-         "followers": 2000},
-        {"platform": "instagram", "account_id": "a_instagram", "fetched_at": pd.Timestamp("2025-01-10"),
-         "followers": 2500},  # same fetch time: the larger count
-        {"platform": "instagram", "account_id": "a_instagram", "fetched_at": pd.Timestamp("2025-01-20"),
-         "followers": 4000},
+        {
+            "platform": "instagram",
+            "account_id": "a_instagram",
+            "fetched_at": pd.Timestamp("2025-01-01"),
+            "followers": 1000,
+        },
+        {
+            "platform": "instagram",
+            "account_id": "a_instagram",
+            "fetched_at": pd.Timestamp("2025-01-10"),
+            "followers": 2000,
+        },
+        {
+            "platform": "instagram",
+            "account_id": "a_instagram",
+            "fetched_at": pd.Timestamp("2025-01-10"),
+            "followers": 2500,
+        },  # same fetch time: the larger count
+        {
+            "platform": "instagram",
+            "account_id": "a_instagram",
+            "fetched_at": pd.Timestamp("2025-01-20"),
+            "followers": 4000,
+        },
         # B: only a snapshot after its post
-        {"platform": "instagram", "account_id": "b_instagram", "fetched_at": pd.Timestamp("2025-01-15"),
-         "followers": 500},
+        {
+            "platform": "instagram",
+            "account_id": "b_instagram",
+            "fetched_at": pd.Timestamp("2025-01-15"),
+            "followers": 500,
+        },
         # C: followers 0 = unknown audience
-        {"platform": "instagram", "account_id": "c_instagram", "fetched_at": pd.Timestamp("2024-12-01"),
-         "followers": 0},
+        {
+            "platform": "instagram",
+            "account_id": "c_instagram",
+            "fetched_at": pd.Timestamp("2024-12-01"),
+            "followers": 0,
+        },
     ]
     posts = [
         snap("a_instagram", "a_jan05", "2025-01-05", 100),  # latest at/before: Jan 1 -> 1000
@@ -241,8 +324,11 @@ def test_audience_latest_before_publication_else_earliest_after():
         # D: no follower snapshot at all -> unknown
         snap("d_instagram", "d_jan03", "2025-01-03", 100),
     ]
-    res = run(posts, followers=followers,
-              institutions={"a": "kementerian", "b": "kementerian", "c": "kementerian", "d": "kementerian"})
+    res = run(
+        posts,
+        followers=followers,
+        institutions={"a": "kementerian", "b": "kementerian", "c": "kementerian", "d": "kementerian"},
+    )
     assert post_row(res, "a_jan05").audience == 1000 and post_row(res, "a_jan05").er == pytest.approx(0.1)
     assert post_row(res, "a_jan10").audience == 2500 and post_row(res, "a_jan10").er == pytest.approx(0.04)
     assert post_row(res, "a_jan25").audience == 4000 and post_row(res, "a_jan25").er == pytest.approx(0.025)
@@ -257,7 +343,7 @@ def test_audience_latest_before_publication_else_earliest_after():
 def test_tiktok_er_divides_by_views_not_audience():
     posts = [
         snap("a_tiktok", "t1", "2025-01-02", 100, platform="tiktok", kind="video", views=400),  # 0.25
-        snap("a_tiktok", "t2", "2025-01-03", 100, platform="tiktok", kind="video", views=0),    # no er
+        snap("a_tiktok", "t2", "2025-01-03", 100, platform="tiktok", kind="video", views=0),  # no er
     ]
     # no follower snapshot: audience unknown, but tiktok er does not need it (and no reach)
     res = run(posts, institutions={"a": "kementerian"}, platforms=("tiktok",), followers=[])
@@ -266,6 +352,7 @@ def test_tiktok_er_divides_by_views_not_audience():
 
 
 # --------------------------------------------------------------------------- clusters
+
 
 def test_cluster_isolation():
     institutions = {"k1": "kementerian", "k2": "kementerian", "l1": "lembaga", "p1": "ptn"}
@@ -292,13 +379,20 @@ def test_cluster_isolation():
 
 def test_leader_accounts_are_not_scored():
     accounts = [
-        {"institution_id": "a", "platform": "instagram", "account_id": "a_instagram", "handle": "@a",
-         "role": "institution"},
-        {"institution_id": "a", "platform": "instagram", "account_id": "a_minister", "handle": "@m",
-         "role": "leader"},
+        {
+            "institution_id": "a",
+            "platform": "instagram",
+            "account_id": "a_instagram",
+            "handle": "@a",
+            "role": "institution",
+        },
+        {"institution_id": "a", "platform": "instagram", "account_id": "a_minister", "handle": "@m", "role": "leader"},
     ]
-    posts = [snap("a_instagram", "a1", "2025-01-02"), snap("a_minister", "m1", "2025-01-02"),
-             snap("a_minister", "m2", "2025-01-03")]
+    posts = [
+        snap("a_instagram", "a1", "2025-01-02"),
+        snap("a_minister", "m1", "2025-01-02"),
+        snap("a_minister", "m2", "2025-01-03"),
+    ]
     res = run(posts, institutions={"a": "kementerian"}, accounts=accounts)
     assert list(res["posts"].post_id) == ["a1"]
     assert pscore(res, "a", "most_active").raw_value == 1
@@ -306,14 +400,18 @@ def test_leader_accounts_are_not_scored():
 
 # --------------------------------------------------------------------------- ties
 
+
 def test_ties_broken_by_posts_then_institution_id_never_row_order():
     # all three have every er = 100 / 1000 = 0.1 -> equal mean er -> most_engaging pct:
     # L = 0, E = 3 -> 100 * 1 / 2 = 50 each. Posts in window: b 3, a 2, c 2.
     # Order: b (more posts), then a before c (id ascending).
     posts = [
-        snap("c_instagram", "c1", "2025-01-02"), snap("c_instagram", "c2", "2025-01-03"),
-        snap("a_instagram", "a1", "2025-01-02"), snap("a_instagram", "a2", "2025-01-03"),
-        snap("b_instagram", "b1", "2025-01-02"), snap("b_instagram", "b2", "2025-01-03"),
+        snap("c_instagram", "c1", "2025-01-02"),
+        snap("c_instagram", "c2", "2025-01-03"),
+        snap("a_instagram", "a1", "2025-01-02"),
+        snap("a_instagram", "a2", "2025-01-03"),
+        snap("b_instagram", "b1", "2025-01-02"),
+        snap("b_instagram", "b2", "2025-01-03"),
         snap("b_instagram", "b3", "2025-01-04"),
     ]
     institutions = {"c": "kementerian", "b": "kementerian", "a": "kementerian"}
@@ -325,46 +423,59 @@ def test_ties_broken_by_posts_then_institution_id_never_row_order():
 
 def test_nominees_limited_and_positive():
     # 3 institutions, nominees_per_category 2: ranks 1-2 with score > 0 are nominees
-    posts = [snap("a_instagram", "a1", "2025-01-02"), snap("a_instagram", "a2", "2025-01-09"),
-             snap("b_instagram", "b1", "2025-01-02"), snap("b_instagram", "b2", "2025-01-03"),
-             snap("c_instagram", "c1", "2025-01-02")]
-    res = run(posts, institutions={"a": "kementerian", "b": "kementerian", "c": "kementerian"},
-              nominees_per_category=2)
+    posts = [
+        snap("a_instagram", "a1", "2025-01-02"),
+        snap("a_instagram", "a2", "2025-01-09"),
+        snap("b_instagram", "b1", "2025-01-02"),
+        snap("b_instagram", "b2", "2025-01-03"),
+        snap("c_instagram", "c1", "2025-01-02"),
+    ]
+    res = run(posts, institutions={"a": "kementerian", "b": "kementerian", "c": "kementerian"}, nominees_per_category=2)
     # posts: a 2, b 2, c 1 -> pct: a,b = 100*(1+0.5)/2 = 75, c = 0
     # consistency: a 2/4, b 1/4, c 1/4 -> a = 100, b,c = 100*0.5/2 = 25
     # a = 0.7*75 + 0.3*100 = 82.5; b = 0.7*75 + 0.3*25 = 60; c = 0.7*0 + 0.3*25 = 7.5
-    assert ranking(res, "most_active") == [("a", pytest.approx(82.5), True), ("b", pytest.approx(60), True),
-                                           ("c", pytest.approx(7.5), False)]
+    assert ranking(res, "most_active") == [
+        ("a", pytest.approx(82.5), True),
+        ("b", pytest.approx(60), True),
+        ("c", pytest.approx(7.5), False),
+    ]
     # best_use_of_video: nobody eligible -> all 0, no nominee even at rank 1
     assert [n for _, _, n in ranking(res, "best_use_of_video")] == [False, False, False]
 
 
 # --------------------------------------------------------------------------- video
 
+
 def test_best_use_of_video_with_reach_youtube():
     def yt(account, post_id, day, interactions, views):
-        return snap(account, post_id, f"2025-01-{day:02d}", interactions, platform="youtube", kind="video",
-                    views=views)
+        return snap(account, post_id, f"2025-01-{day:02d}", interactions, platform="youtube", kind="video", views=views)
 
     posts = [
         # y1: er 0.1, 0.2 -> 0.15; third video has hidden likes (no er) but still has a reach
         # reach 1000/1000 = 1, 3000/1000 = 3, 5000/1000 = 5 -> mean 3
-        yt("y1_youtube", "y1a", 2, 100, 1000), yt("y1_youtube", "y1b", 3, 200, 3000),
+        yt("y1_youtube", "y1a", 2, 100, 1000),
+        yt("y1_youtube", "y1b", 3, 200, 3000),
         yt("y1_youtube", "y1c", 4, None, 5000),
         # y2: er 0.3, 0.3 -> 0.3; reach 0.5, 0.5 -> 0.5
-        yt("y2_youtube", "y2a", 2, 300, 500), yt("y2_youtube", "y2b", 3, 300, 500),
+        yt("y2_youtube", "y2a", 2, 300, 500),
+        yt("y2_youtube", "y2b", 3, 300, 500),
         # y3: er 0.15, 0.15 -> 0.15; reach: unknown views, 1500/1000 = 1.5 -> mean 1.5
-        yt("y3_youtube", "y3a", 2, 150, None), yt("y3_youtube", "y3b", 3, 150, 1500),
+        yt("y3_youtube", "y3a", 2, 150, None),
+        yt("y3_youtube", "y3b", 3, 150, 1500),
     ]
-    res = run(posts, institutions={"y1": "kementerian", "y2": "kementerian", "y3": "kementerian"},
-              platforms=("youtube",))
+    res = run(
+        posts, institutions={"y1": "kementerian", "y2": "kementerian", "y3": "kementerian"}, platforms=("youtube",)
+    )
     # er pct (n=3): y1, y3 tie at 0.15 -> 100 * 0.5 / 2 = 25; y2 -> 100
     # reach pct (n=3): y2 0.5 -> 0; y3 1.5 -> 50; y1 3 -> 100
     # y1 = 0.5*25 + 0.5*100 = 62.5; y2 = 0.5*100 + 0.5*0 = 50; y3 = 0.5*25 + 0.5*50 = 37.5
     assert pscore(res, "y1", "best_use_of_video", "youtube").mean_reach == pytest.approx(3)
     assert pscore(res, "y1", "best_use_of_video", "youtube").raw_value == pytest.approx(0.15)
-    assert ranking(res, "best_use_of_video") == [("y1", pytest.approx(62.5), True), ("y2", pytest.approx(50), True),
-                                                 ("y3", pytest.approx(37.5), True)]
+    assert ranking(res, "best_use_of_video") == [
+        ("y1", pytest.approx(62.5), True),
+        ("y2", pytest.approx(50), True),
+        ("y3", pytest.approx(37.5), True),
+    ]
 
 
 @pytest.mark.parametrize("platform", ["facebook", "instagram"])
@@ -387,18 +498,25 @@ def test_reach_percentile_only_among_accounts_with_reach():
         return snap(account, post_id, f"2025-01-{day:02d}", interactions, platform="x", kind="video", views=views)
 
     posts = [
-        x("x1_x", "x1a", 2, 200, 2000), x("x1_x", "x1b", 3, 200, 2000),  # er 0.2, reach 2
-        x("x2_x", "x2a", 2, 100, None), x("x2_x", "x2b", 3, 100, None),  # er 0.1, no reach
-        x("x3_x", "x3a", 2, 300, 1000), x("x3_x", "x3b", 3, 300, 1000),  # er 0.3, reach 1
+        x("x1_x", "x1a", 2, 200, 2000),
+        x("x1_x", "x1b", 3, 200, 2000),  # er 0.2, reach 2
+        x("x2_x", "x2a", 2, 100, None),
+        x("x2_x", "x2b", 3, 100, None),  # er 0.1, no reach
+        x("x3_x", "x3a", 2, 300, 1000),
+        x("x3_x", "x3b", 3, 300, 1000),  # er 0.3, reach 1
     ]
     res = run(posts, institutions={"x1": "kementerian", "x2": "kementerian", "x3": "kementerian"}, platforms=("x",))
     # er pct (n=3): x2 0, x1 50, x3 100. reach pct among {x1, x3} (n=2): x3 0, x1 100
     # x1 = 0.5*50 + 0.5*100 = 75; x3 = 0.5*100 + 0.5*0 = 50; x2 = er pct only = 0
-    assert ranking(res, "best_use_of_video") == [("x1", pytest.approx(75), True), ("x3", pytest.approx(50), True),
-                                                 ("x2", pytest.approx(0), False)]
+    assert ranking(res, "best_use_of_video") == [
+        ("x1", pytest.approx(75), True),
+        ("x3", pytest.approx(50), True),
+        ("x2", pytest.approx(0), False),
+    ]
 
 
 # --------------------------------------------------------------------------- institutions
+
 
 def test_platform_presence_pooling_and_best_account():
     accounts = [
@@ -409,14 +527,20 @@ def test_platform_presence_pooling_and_best_account():
     ]
     posts = [
         # A's two instagram accounts pool into one: 2 image posts, er 0.1 and 0.3 -> mean 0.2
-        snap("a_ig1", "a1", "2025-01-02", 100), snap("a_ig2", "a2", "2025-01-09", 300),
+        snap("a_ig1", "a1", "2025-01-02", 100),
+        snap("a_ig2", "a2", "2025-01-09", 300),
         # A on facebook, B absent there
         snap("a_fb", "f1", "2025-01-02", 100, platform="facebook"),
         # B on instagram: 2 image posts, er 0.1, 0.1 -> 0.1
-        snap("b_ig", "b1", "2025-01-02", 100), snap("b_ig", "b2", "2025-01-03", 100),
+        snap("b_ig", "b1", "2025-01-02", 100),
+        snap("b_ig", "b2", "2025-01-03", 100),
     ]
-    res = run(posts, institutions={"a": "kementerian", "b": "kementerian"}, accounts=accounts,
-              platforms=("instagram", "facebook"))
+    res = run(
+        posts,
+        institutions={"a": "kementerian", "b": "kementerian"},
+        accounts=accounts,
+        platforms=("instagram", "facebook"),
+    )
     # w_p = 1/2. most_active instagram: posts 2 vs 2 -> 50, 50; consistency 2/4 vs 1/4 -> A 100, B 0
     #   A ig = 0.7*50 + 0.3*100 = 65, B ig = 0.7*50 = 35; facebook: A alone -> 100, B absent -> 0
     #   A = 0.5*65 + 0.5*100 = 82.5; B = 0.5*35 + 0 = 17.5
@@ -430,19 +554,27 @@ def test_platform_presence_pooling_and_best_account():
     assert ranking(res, "best_use_of_image") == [("a", pytest.approx(50), True), ("b", pytest.approx(0), False)]
     assert ranking(res, "best_account") == [("a", pytest.approx(45.625), True), ("b", pytest.approx(4.375), True)]
     # every ranked institution has a row in every category
-    assert res["rankings"].groupby("category").size().to_dict() == {c: 2 for c in (
-        "most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")}
+    assert res["rankings"].groupby("category").size().to_dict() == {
+        c: 2 for c in ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")
+    }
 
 
 def test_platform_weights_set_and_missing():
-    posts = [snap("a_instagram", "a1", "2025-01-02"), snap("a_facebook", "f1", "2025-01-02", platform="facebook"),
-             snap("b_instagram", "b1", "2025-01-02"), snap("b_instagram", "b2", "2025-01-09")]
+    posts = [
+        snap("a_instagram", "a1", "2025-01-02"),
+        snap("a_facebook", "f1", "2025-01-02", platform="facebook"),
+        snap("b_instagram", "b1", "2025-01-02"),
+        snap("b_instagram", "b2", "2025-01-09"),
+    ]
     institutions = {"a": "kementerian", "b": "kementerian"}
-    res = run(posts, institutions=institutions, platforms=("instagram", "facebook"),
-              platform_weights={"instagram": 0.8, "facebook": 0.2})
+    res = run(
+        posts,
+        institutions=institutions,
+        platforms=("instagram", "facebook"),
+        platform_weights={"instagram": 0.8, "facebook": 0.2},
+    )
     # instagram: posts a 1, b 2 -> 0, 100; consistency a 1/4, b 2/4 -> 0, 100 -> a 0, b 100
     # facebook: a alone -> 100. a = 0.8*0 + 0.2*100 = 20; b = 0.8*100 = 80
     assert ranking(res, "most_active") == [("b", pytest.approx(80), True), ("a", pytest.approx(20), True)]
     with pytest.raises(ValueError):
-        run(posts, institutions=institutions, platforms=("instagram", "facebook"),
-            platform_weights={"instagram": 1.0})
+        run(posts, institutions=institutions, platforms=("instagram", "facebook"), platform_weights={"instagram": 1.0})

@@ -13,7 +13,9 @@ from tests.support import FIXTURES_SAMPLES, build_clean, sample_editions, sample
 def parsed(tmp_path):
     inp = tmp_path / "input"
     shutil.copytree(FIXTURES_SAMPLES, inp)
-    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    conn, recon = build_clean(
+        tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
     yield conn, recon
     conn.close()
 
@@ -26,7 +28,13 @@ def post(conn, post_id):
 
 def test_every_sample_post_is_clean_and_reconciles(parsed):
     conn, recon = parsed
-    assert {p: c["clean"] for p, c in recon.items()} == {"facebook": 2, "instagram": 2, "x": 2, "youtube": 2, "tiktok": 1}
+    assert {p: c["clean"] for p, c in recon.items()} == {
+        "facebook": 2,
+        "instagram": 2,
+        "x": 2,
+        "youtube": 2,
+        "tiktok": 1,
+    }
     assert all(c["raw_records"] == c["clean"] + c["duplicates"] + c["quarantined"] for c in recon.values())
     assert conn.execute("SELECT count(*) FROM clean.quarantine").fetchone()[0] == 0
 
@@ -38,7 +46,11 @@ def test_facebook(parsed):
     assert str(photo["published_at"]) == "2025-03-01 15:15:00"  # 08:15 UTC = 15:15 WIB
     video = post(conn, "100064500000001_902")
     assert video["media_kind"] == "video" and video["interactions"] == 95 + 12  # absent shares = 0
-    assert video["source_file"].startswith("landing/files/") and video["source_line"] == 1 and video["source_position"] == 1
+    assert (
+        video["source_file"].startswith("landing/files/")
+        and video["source_line"] == 1
+        and video["source_position"] == 1
+    )
 
 
 def test_instagram_hidden_likes_are_unknown_not_zero(parsed):
@@ -76,7 +88,9 @@ def test_tiktok(parsed):
 
 def test_follower_snapshots_from_every_profile(parsed):
     conn, _ = parsed
-    rows = dict(conn.execute("SELECT platform, followers FROM clean.follower_snapshots WHERE origin = 'profile'").fetchall())
+    rows = dict(
+        conn.execute("SELECT platform, followers FROM clean.follower_snapshots WHERE origin = 'profile'").fetchall()
+    )
     assert rows == {"facebook": 1523400, "instagram": 2301100, "x": 845000, "youtube": 301000, "tiktok": 410000}
 
 
@@ -86,7 +100,9 @@ def test_gzip_jsonl_and_duplicates(tmp_path):
     write_jsonl(inp / "a" / "x.jsonl", [env])
     with gzip.open(inp / "b" / "x.jsonl.gz", "wt") if (inp / "b").mkdir() is None else None as f:
         f.write(json.dumps(env) + "\n")
-    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    conn, recon = build_clean(
+        tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
     assert recon["x"] == {"raw_records": 4, "clean": 2, "duplicates": 2, "quarantined": 0}
     # landed verbatim, read-only, with a hash
     files = conn.execute("SELECT path, sha256 FROM clean.landed_files ORDER BY path").fetchall()
@@ -98,7 +114,9 @@ def test_youtube_hidden_subscriber_count_is_quarantined_as_unknown_audience(tmp_
     env["response"]["items"][0]["statistics"]["hiddenSubscriberCount"] = True
     inp = tmp_path / "input"
     write_jsonl(inp / "yt.jsonl", [env])
-    conn, _ = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+    conn, _ = build_clean(
+        tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
     assert conn.execute("SELECT count(*) FROM clean.follower_snapshots").fetchone()[0] == 0
     reasons = conn.execute("SELECT reason FROM clean.quarantine").fetchall()
     assert reasons == [("the account hides its follower count (items[].statistics.subscriberCount): audience unknown",)]
@@ -115,7 +133,9 @@ def test_a_window_cleaned_in_slices_equals_one_piece(tmp_path, monkeypatch):
     tables = ("clean.post_snapshots", "clean.follower_snapshots", "clean.quarantine", "clean.reconciliation")
 
     def build(name):
-        conn, recon = build_clean(tmp_path / name, inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
+        conn, recon = build_clean(
+            tmp_path / name, inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+        )
         rows = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
         conn.close()
         return recon, rows
@@ -140,7 +160,14 @@ def test_x_media_are_looked_up_per_page_by_the_first_media_key(tmp_path):
             out["attachments"] = {"media_keys": keys}
         return out
 
-    env["response"]["data"] = [t(1, None), t(2, ["9_9"]), t(3, ["3_1", "7_2"]), t(4, ["7_2"]), t(5, ["16_5"]), t(6, ["3_3"])]
+    env["response"]["data"] = [
+        t(1, None),
+        t(2, ["9_9"]),
+        t(3, ["3_1", "7_2"]),
+        t(4, ["7_2"]),
+        t(5, ["16_5"]),
+        t(6, ["3_3"]),
+    ]
     env["response"]["includes"]["media"] = [
         {"media_key": "3_1", "type": "photo"},
         {"media_key": "7_2", "type": "video", "public_metrics": {"view_count": 7300}},
@@ -149,11 +176,20 @@ def test_x_media_are_looked_up_per_page_by_the_first_media_key(tmp_path):
     ]
     other_page = json.loads((FIXTURES_SAMPLES / "x_posts.json").read_text())
     other_page["response"]["data"] = [t(7, ["3_3"])]
-    other_page["response"]["includes"]["media"] = [{"media_key": "3_3", "type": "video", "public_metrics": {"view_count": 5}}]
+    other_page["response"]["includes"]["media"] = [
+        {"media_key": "3_3", "type": "video", "public_metrics": {"view_count": 5}}
+    ]
     inp = tmp_path / "input"
     write_jsonl(inp / "x.jsonl", [env, other_page])
-    conn, recon = build_clean(tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml"))
-    got = dict(((r[0], (r[1], r[2])) for r in conn.execute("SELECT post_id, media_kind, views FROM clean.post_snapshots").fetchall()))
+    conn, recon = build_clean(
+        tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
+    )
+    got = dict(
+        (
+            (r[0], (r[1], r[2]))
+            for r in conn.execute("SELECT post_id, media_kind, views FROM clean.post_snapshots").fetchall()
+        )
+    )
     assert got == {
         "191": ("text", None),  # no attachments
         "192": ("text", None),  # a key the page does not list

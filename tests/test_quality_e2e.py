@@ -32,20 +32,40 @@ REGISTRY = """institutions:
     accounts:
       - {platform: facebook, account_id: "200000000000002"}
 """
-EDITIONS = ('editions:\n  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], '
-            "platforms: [facebook, instagram, x, youtube, tiktok]}\n")
+EDITIONS = (
+    'editions:\n  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], '
+    "platforms: [facebook, instagram, x, youtube, tiktok]}\n"
+)
 
 
 def other_institution() -> str:
     """Clean posts and a profile of a second institution, so the rankings have someone to rank against."""
-    posts = [{"id": f"200000000000002_{n}", "created_time": f"2025-02-{n + 1:02d}T08:00:00+0000",
-              "reactions": {"summary": {"total_count": 50 + n}}, "comments": {"summary": {"total_count": 3}}}
-             for n in range(6)]
+    posts = [
+        {
+            "id": f"200000000000002_{n}",
+            "created_time": f"2025-02-{n + 1:02d}T08:00:00+0000",
+            "reactions": {"summary": {"total_count": 50 + n}},
+            "comments": {"summary": {"total_count": 3}},
+        }
+        for n in range(6)
+    ]
     envelopes = [
-        {"platform": "facebook", "kind": "posts", "account_id": "200000000000002", "fetched_at": "2025-03-02T08:00:00+07:00",
-         "request": {}, "response": {"data": posts}},
-        {"platform": "facebook", "kind": "profile", "account_id": "200000000000002",
-         "fetched_at": "2025-01-01T08:00:00+07:00", "request": {}, "response": {"followers_count": 90000}},
+        {
+            "platform": "facebook",
+            "kind": "posts",
+            "account_id": "200000000000002",
+            "fetched_at": "2025-03-02T08:00:00+07:00",
+            "request": {},
+            "response": {"data": posts},
+        },
+        {
+            "platform": "facebook",
+            "kind": "profile",
+            "account_id": "200000000000002",
+            "fetched_at": "2025-01-01T08:00:00+07:00",
+            "request": {},
+            "response": {"followers_count": 90000},
+        },
     ]
     return "\n".join(json.dumps(e) for e in envelopes) + "\n"
 
@@ -85,16 +105,21 @@ def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
     from gsm_platform.warehouse import connect
 
     home = base / "home"
-    os.environ.update({"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"),
-                       "DAGSTER_HOME": str(home / "dagster")})
+    os.environ.update(
+        {"GSM_HOME": str(home), "GSM_WAREHOUSE": str(home / "warehouse.duckdb"), "DAGSTER_HOME": str(home / "dagster")}
+    )
     (base / "registry.yaml").write_text(REGISTRY)
     (base / "editions.yaml").write_text(EDITIONS)
     run_edition("2025", "files", str(input_dir), str(base / "registry.yaml"), str(base / "editions.yaml"), quiet=True)
     with connect(read_only=True) as conn:
         rows = ranking_rows(conn, "2025")
         posts = counts(conn).posts  # post records of the whole landing
-    return rows, {"raw_records": posts.read, "clean": posts.kept, "duplicates": posts.duplicates,
-                  "quarantined": posts.quarantined}
+    return rows, {
+        "raw_records": posts.read,
+        "clean": posts.kept,
+        "duplicates": posts.duplicates,
+        "quarantined": posts.quarantined,
+    }
 
 
 def test_bad_records_do_not_change_the_rankings(tmp_path, monkeypatch):

@@ -30,9 +30,16 @@ def _dead_pid() -> int:
 def _started_run(instance, tags: dict, holds_slot: bool = True) -> dg.DagsterRun:
     """A run as a kill -9 leaves it: STARTED, its step holding the warehouse slot."""
     run = instance.create_run_for_job(dg.GraphDefinition(name="g", node_defs=[]).to_job(name="clean"), tags=tags)
-    instance.handle_new_event(dg.EventLogEntry(
-        error_info=None, level="DEBUG", user_message="", run_id=run.run_id, timestamp=0.0,
-        dagster_event=dg.DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value, job_name="clean")))
+    instance.handle_new_event(
+        dg.EventLogEntry(
+            error_info=None,
+            level="DEBUG",
+            user_message="",
+            run_id=run.run_id,
+            timestamp=0.0,
+            dagster_event=dg.DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value, job_name="clean"),
+        )
+    )
     if holds_slot:
         assert instance.event_log_storage.claim_concurrency_slot(WAREHOUSE_POOL, run.run_id, "cleaned").is_claimed
     return instance.get_run_by_id(run.run_id)
@@ -55,8 +62,9 @@ def test_a_run_of_a_dead_process_is_failed_and_its_slot_freed(instance):
 
 def test_live_runs_and_unknown_ones_are_never_touched(instance):
     me = _started_run(instance, recovery.process_tags())  # alive: this process
-    other_host = _started_run(instance, {recovery.PID_TAG: str(_dead_pid()), recovery.HOST_TAG: "elsewhere"},
-                              holds_slot=False)
+    other_host = _started_run(
+        instance, {recovery.PID_TAG: str(_dead_pid()), recovery.HOST_TAG: "elsewhere"}, holds_slot=False
+    )
     unknown = _started_run(instance, {}, holds_slot=False)  # launched elsewhere, no pid recorded
     assert recovery.recover_dead_runs(instance, print) == []
     for run in (me, other_host, unknown):
@@ -76,9 +84,11 @@ def test_waiting_for_a_live_holder_is_said_and_bounded(instance):
     said: list[str] = []
     with pytest.raises(recovery.PoolBusy, match=f"still held by run {holder.run_id[:8]} of job clean"):
         recovery.wait_for_pool(instance, said.append, bound=0.3, poll=0.1)
-    assert said == [f"waiting for run {holder.run_id[:8]} of job clean (pid {os.getpid()}, "
-                    f"{processes.command(os.getpid())}), which holds the warehouse (up to 0.3 s, "
-                    "GSM_WAREHOUSE_WAIT_SECONDS)"]
+    assert said == [
+        f"waiting for run {holder.run_id[:8]} of job clean (pid {os.getpid()}, "
+        f"{processes.command(os.getpid())}), which holds the warehouse (up to 0.3 s, "
+        "GSM_WAREHOUSE_WAIT_SECONDS)"
+    ]
     # a slot a finished run still holds is freed, not waited for
     instance.report_run_failed(instance.get_run_by_id(holder.run_id))
     recovery.wait_for_pool(instance, said.append, bound=0.3, poll=0.1)

@@ -47,13 +47,16 @@ def test_unknown_platform_names_account_field(tmp_path):
 
 
 def test_account_claimed_by_two_institutions_is_rejected(tmp_path):
-    text = GOOD + """
+    text = (
+        GOOD
+        + """
   - id: kemenkeu2
     name: Kementerian Lain
     cluster: kementerian
     accounts:
       - {platform: x, account_id: "1234567890"}
 """
+    )
     msg = str(pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", text)).value)
     assert "already claimed by institution 'kemenkeu'" in msg and "institutions[1] (kemenkeu2)" in msg
 
@@ -65,7 +68,9 @@ def test_duplicate_institution_id_and_missing_name(tmp_path):
 
 
 def test_invalid_yaml_names_line(tmp_path):
-    msg = str(pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", "institutions: [\n  {id: x\n")).value)
+    msg = str(
+        pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", "institutions: [\n  {id: x\n")).value
+    )
     assert "line" in msg and "r.yaml" in msg
 
 
@@ -76,7 +81,7 @@ def test_lifecycle_merge_must_name_an_institution(tmp_path):
 
 
 def test_edition_window_and_fields(tmp_path):
-    good = 'editions:\n  - {id: 2025, start: 2024-10-01, end: 2025-10-01, clusters: [ptn], platforms: [tiktok]}\n'
+    good = "editions:\n  - {id: 2025, start: 2024-10-01, end: 2025-10-01, clusters: [ptn], platforms: [tiktok]}\n"
     eds = load_editions(write(tmp_path, "e.yaml", good))
     assert eds.get("2025").methodology == "v1" and eds.latest().id == "2025"
     bad = good.replace("end: 2025-10-01", "end: 2024-01-01")

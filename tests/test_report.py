@@ -61,19 +61,37 @@ def parse(text: str) -> Checker:
 
 
 def _data(name: str) -> dict:
-    row = {"edition": "2025", "category": "most_active", "cluster": "kementerian", "rank": 1, "institution_id": "a",
-           "institution_name": name, "score": 70.0, "nominee": True, "methodology_version": "v1"}
-    return {"edition": ("2025", "Award <2025>", dt.date(2024, 10, 1), dt.date(2025, 10, 1), "v1"),
-            "rows": [row], "components": {("most_active", "a"): [("facebook", 0.5, 100.0, 50.0, 10, 1, "x:1"),
-                                                                    ("x", 0.5, 40.0, 20.0, 5, 0, "")]},
-            "monthly": {"kementerian": {"2025-01": 3}}, "files": [("registry", "/r.yaml", "00" * 32)],
-            "landed": (1, 10),
-            "quality": {"scope": "edition <2025>'s fetch days",
-                        "counts": {"envelopes": {"indexed": 2, "parsed": 2, "quarantined": 0, "balanced": True},
-                                   "post_records": {"read": 5, "clean": 4, "duplicates": 0, "quarantined": 1,
-                                                    "balanced": True},
-                                   "profile_records": {"read": 1, "snapshots": 1, "quarantined": 0, "balanced": True}},
-                        "quarantine": [{"kind": "post", "reason": "bad <json>"}], "checks": []}}
+    row = {
+        "edition": "2025",
+        "category": "most_active",
+        "cluster": "kementerian",
+        "rank": 1,
+        "institution_id": "a",
+        "institution_name": name,
+        "score": 70.0,
+        "nominee": True,
+        "methodology_version": "v1",
+    }
+    return {
+        "edition": ("2025", "Award <2025>", dt.date(2024, 10, 1), dt.date(2025, 10, 1), "v1"),
+        "rows": [row],
+        "components": {
+            ("most_active", "a"): [("facebook", 0.5, 100.0, 50.0, 10, 1, "x:1"), ("x", 0.5, 40.0, 20.0, 5, 0, "")]
+        },
+        "monthly": {"kementerian": {"2025-01": 3}},
+        "files": [("registry", "/r.yaml", "00" * 32)],
+        "landed": (1, 10),
+        "quality": {
+            "scope": "edition <2025>'s fetch days",
+            "counts": {
+                "envelopes": {"indexed": 2, "parsed": 2, "quarantined": 0, "balanced": True},
+                "post_records": {"read": 5, "clean": 4, "duplicates": 0, "quarantined": 1, "balanced": True},
+                "profile_records": {"read": 1, "snapshots": 1, "quarantined": 0, "balanced": True},
+            },
+            "quarantine": [{"kind": "post", "reason": "bad <json>"}],
+            "checks": [],
+        },
+    }
 
 
 def test_charts_are_svg():
@@ -84,9 +102,22 @@ def test_charts_are_svg():
 
 
 def test_render_escapes_everything():
-    jury = validate_jury({"edition": "2025", "panel": ["<script>alert(1)</script>"],
-                          "decisions": [{"category": "most_active", "cluster": "kementerian", "winner": "a",
-                                         "reason": "because <b>bold</b> & \"quoted\""}]}, "j.yaml", None)
+    jury = validate_jury(
+        {
+            "edition": "2025",
+            "panel": ["<script>alert(1)</script>"],
+            "decisions": [
+                {
+                    "category": "most_active",
+                    "cluster": "kementerian",
+                    "winner": "a",
+                    "reason": 'because <b>bold</b> & "quoted"',
+                }
+            ],
+        },
+        "j.yaml",
+        None,
+    )
     page = render(_data("<img src=x onerror=alert(1)>"), jury)
     checker = parse(page)
     assert "script" not in checker.tags and "img" not in checker.tags and not checker.external

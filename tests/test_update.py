@@ -19,8 +19,9 @@ from tests.e2e import home_variables_restored, use_home
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 EDITION = "2025"
-SELECTED = ("SELECT * FROM main.int_post_snapshots_selected WHERE edition_id = '2025' "
-            "ORDER BY platform, account_id, post_id")
+SELECTED = (
+    "SELECT * FROM main.int_post_snapshots_selected WHERE edition_id = '2025' ORDER BY platform, account_id, post_id"
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +55,20 @@ def _update_with(home: Path, new_input: Path) -> dict:
 def _late_post_envelope(home: Path, fetched_at: dt.datetime) -> dict:
     """An Instagram page fetched on `fetched_at` with one post published inside the window
     that no earlier pull saw: its only snapshot is after the cutoff (a late snapshot)."""
-    [(text, start)] = _query(home, """
+    [(text, start)] = _query(
+        home,
+        """
         SELECT e.text, ed.start_date FROM raw.envelopes e
         JOIN registry.editions ed ON ed.edition_id = '2025'
         WHERE e.platform = 'instagram' AND e.kind = 'posts' AND e.fetch_date >= ed.start_date
           AND e.fetch_date < ed.end_date
-        ORDER BY e.source_file, e.source_line LIMIT 1""")
+        ORDER BY e.source_file, e.source_line LIMIT 1""",
+    )
     env = json.loads(text)
     published = start + dt.timedelta(days=30)
-    env["response"]["data"] = [env["response"]["data"][0] | {"id": "late-post-never-seen",
-                                                             "timestamp": f"{published}T03:00:00+0000"}]
+    env["response"]["data"] = [
+        env["response"]["data"][0] | {"id": "late-post-never-seen", "timestamp": f"{published}T03:00:00+0000"}
+    ]
     env["response"].get("paging", {}).pop("next", None)
     env["fetched_at"] = fetched_at.isoformat()
     return env
@@ -86,12 +91,19 @@ def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
     assert decision["late_posts"] == 0 and decision["follower_accounts"] == 0
     assert summary["rebuilt"] == [] and _award_runs(home) == award_runs
     # the day was cleaned ...
-    assert _query(home, f"""SELECT (SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '{day}')
-                                 + (SELECT count(*) FROM clean.follower_snapshots WHERE fetch_date = DATE '{day}')""")[0][0] > 0
+    assert (
+        _query(
+            home,
+            f"""SELECT (SELECT count(*) FROM clean.post_snapshots WHERE fetch_date = DATE '{day}')
+                                 + (SELECT count(*) FROM clean.follower_snapshots WHERE fetch_date = DATE '{day}')""",
+        )[0][0]
+        > 0
+    )
     # ... and the decision is in the instance, on the edition's rankings partition
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
         [observed] = instance.fetch_observations(
-            dg.AssetRecordsFilter(asset_key=dg.AssetKey("rankings"), asset_partitions=[EDITION]), limit=1).records
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("rankings"), asset_partitions=[EDITION]), limit=1
+        ).records
         metadata = observed.asset_observation.metadata
         assert metadata["changed"].value is False and f"{day:%Y-%m}" in metadata["fetch_months"].value
 
@@ -101,8 +113,12 @@ def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
     from gsm_platform.definitions import build_definitions
 
     with dg.DagsterInstance.get() as instance:
-        _execute(build_definitions().resolve_job_def(AWARD_JOB), home / "logs" / "forced.log", instance=instance,
-                 partition_key=EDITION)
+        _execute(
+            build_definitions().resolve_job_def(AWARD_JOB),
+            home / "logs" / "forced.log",
+            instance=instance,
+            partition_key=EDITION,
+        )
     assert _query(home, SELECTED) == before_selected
     assert (home / "exports" / EDITION / "rankings.json").read_text() == before_export
 
@@ -120,8 +136,11 @@ def test_a_late_snapshot_after_the_cutoff_rebuilds_the_edition(home, tmp_path):
     [decision] = summary["editions"]
     assert decision["changed"] is True and decision["late_posts"] == 1, decision
     assert summary["rebuilt"] == [EDITION] and _award_runs(home) == award_runs + 1
-    [(late,)] = _query(home, "SELECT late_snapshot FROM main.int_post_snapshots_selected "
-                             "WHERE edition_id = '2025' AND post_id = 'late-post-never-seen'")
+    [(late,)] = _query(
+        home,
+        "SELECT late_snapshot FROM main.int_post_snapshots_selected "
+        "WHERE edition_id = '2025' AND post_id = 'late-post-never-seen'",
+    )
     assert late is True
 
 
@@ -173,17 +192,23 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     defs = build_definitions()
     sensor = defs.get_sensor_def(SENSOR_NAME)
     with dg.DagsterInstance.get() as instance:
+
         def tick(cursor=None):
-            context = dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor,
-                                              resources={"warehouse": Warehouse()})
+            context = dg.build_sensor_context(
+                instance=instance, definitions=defs, cursor=cursor, resources={"warehouse": Warehouse()}
+            )
             with dg.partition_loading_context(dynamic_partitions_store=instance):  # as the daemon does
                 return sensor.evaluate_tick(context)
 
         quiet = tick()
         assert quiet.run_requests == [] and quiet.cursor  # every edition stands: nothing cleaned since
         _execute(defs.resolve_job_def(INGEST_JOB), home / "logs" / "ui.log", instance=instance)
-        _execute(defs.resolve_job_def(CLEAN_JOB), home / "logs" / "ui.log", instance=instance,
-                 partition_key=month_key(fetched.date()))
+        _execute(
+            defs.resolve_job_def(CLEAN_JOB),
+            home / "logs" / "ui.log",
+            instance=instance,
+            partition_key=month_key(fetched.date()),
+        )
         data = tick(quiet.cursor)
         assert [r.partition_key for r in data.run_requests] == [EDITION] and sensor.job_name == "award"
         assert tick(data.cursor).skip_message.startswith("no fetch month cleaned")
@@ -198,14 +223,22 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
     from gsm_platform.resources import Warehouse
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-                               "time.sleep(60)", str(home / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(home / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         defs = build_definitions()
         with dg.DagsterInstance.get() as instance:
-            context = dg.build_sensor_context(instance=instance, definitions=defs, cursor="0",
-                                              resources={"warehouse": Warehouse()})
+            context = dg.build_sensor_context(
+                instance=instance, definitions=defs, cursor="0", resources={"warehouse": Warehouse()}
+            )
             with dg.partition_loading_context(dynamic_partitions_store=instance):
                 data = defs.get_sensor_def(SENSOR_NAME).evaluate_tick(context)
         assert data.run_requests == [] and "busy" in data.skip_message

@@ -19,10 +19,30 @@ from gsm_platform.methodology import CATEGORIES
 from gsm_platform.registry import PLATFORMS, RegistryError, file_sha256
 
 SUM_TOLERANCE = 1e-9
-COMPONENT_FIELDS = ("platform", "category", "measure", "weight", "score", "raw_value", "account_ids",
-                    "posts_counted", "posts_excluded", "exclusion_reasons")
-EXPLAIN_FIELDS = ("edition", "category", "institution_id", "cluster", "rank", "score", "nominee",
-                  "methodology_version", "components", "sources")
+COMPONENT_FIELDS = (
+    "platform",
+    "category",
+    "measure",
+    "weight",
+    "score",
+    "raw_value",
+    "account_ids",
+    "posts_counted",
+    "posts_excluded",
+    "exclusion_reasons",
+)
+EXPLAIN_FIELDS = (
+    "edition",
+    "category",
+    "institution_id",
+    "cluster",
+    "rank",
+    "score",
+    "nominee",
+    "methodology_version",
+    "components",
+    "sources",
+)
 
 # which of an institution's scored posts a category counts (int_platform_scores.posts_counted):
 # most_active every post in the window, the engagement categories the posts (of their media
@@ -58,11 +78,14 @@ def _known(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[str]
     return [r[0] for r in conn.execute(sql, params).fetchall()]
 
 
-def _ranking_row(conn: duckdb.DuckDBPyConnection, edition: str, category: str, institution: str,
-                 cluster: str | None) -> tuple:
+def _ranking_row(
+    conn: duckdb.DuckDBPyConnection, edition: str, category: str, institution: str, cluster: str | None
+) -> tuple:
     editions = _known(conn, "SELECT edition_id FROM registry.editions ORDER BY edition_id", [])
     if edition not in editions:
-        raise RegistryError(f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(editions) or 'none'})")
+        raise RegistryError(
+            f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(editions) or 'none'})"
+        )
     if category not in CATEGORIES:
         raise RegistryError(f"unknown category {category!r} (one of: {', '.join(CATEGORIES)})")
     rows = conn.execute(
@@ -73,11 +96,15 @@ def _ranking_row(conn: duckdb.DuckDBPyConnection, edition: str, category: str, i
         [edition, category, institution],
     ).fetchall()
     if not rows:
-        registered = _known(conn, "SELECT institution_id FROM registry.institutions WHERE institution_id = ?", [institution])
+        registered = _known(
+            conn, "SELECT institution_id FROM registry.institutions WHERE institution_id = ?", [institution]
+        )
         if not registered:
             raise RegistryError(f"institution {institution!r} is not in the registry used for edition {edition}")
-        raise RegistryError(f"institution {institution!r} is not ranked in edition {edition} category {category} "
-                            "(its cluster is not awarded, or it has no post in the window)")
+        raise RegistryError(
+            f"institution {institution!r} is not ranked in edition {edition} category {category} "
+            "(its cluster is not awarded, or it has no post in the window)"
+        )
     row = rows[0]
     if cluster is not None and cluster != row[0]:
         raise RegistryError(f"institution {institution!r} is ranked in cluster {row[0]!r}, not {cluster!r}")
@@ -94,20 +121,22 @@ def components_of(conn: duckdb.DuckDBPyConnection, edition: str, category: str, 
     ).fetchall()
     out = []
     for kind, comp, measure, weight, score, raw, accounts, counted, excluded, reasons, measure2, raw2 in rows:
-        out.append({
-            "platform": comp if kind == "platform" else None,
-            "category": comp if kind == "category" else None,
-            "measure": measure,
-            "weight": float(weight),
-            "score": float(score),
-            "raw_value": None if raw is None else float(raw),
-            "account_ids": [a for a in (accounts or "").split(",") if a],
-            "posts_counted": int(counted or 0),
-            "posts_excluded": int(excluded or 0),
-            "exclusion_reasons": parse_labels(reasons),
-            # text form only (the JSON keys are a contract): the reach measure of best_use_of_video
-            "_secondary": (measure2, None if raw2 is None else float(raw2)) if measure2 else None,
-        })
+        out.append(
+            {
+                "platform": comp if kind == "platform" else None,
+                "category": comp if kind == "category" else None,
+                "measure": measure,
+                "weight": float(weight),
+                "score": float(score),
+                "raw_value": None if raw is None else float(raw),
+                "account_ids": [a for a in (accounts or "").split(",") if a],
+                "posts_counted": int(counted or 0),
+                "posts_excluded": int(excluded or 0),
+                "exclusion_reasons": parse_labels(reasons),
+                # text form only (the JSON keys are a contract): the reach measure of best_use_of_video
+                "_secondary": (measure2, None if raw2 is None else float(raw2)) if measure2 else None,
+            }
+        )
     order = {name: i for i, name in enumerate((*PLATFORMS, *CATEGORIES))}
     return sorted(out, key=lambda c: order.get(c["platform"] or c["category"], len(order)))
 
@@ -138,12 +167,21 @@ def verify_sources(home: Path, sources: list[dict]) -> None:
             if actual != s["sha256"]:
                 bad.append(f"{path}: sha256 {actual} does not match {s['sha256']} recorded at landing")
     if bad:
-        raise SourceIntegrityError(f"{len(bad)} landed file(s) changed since landing; the score cannot be "
-                                   "traced to the data it was computed from:\n  " + "\n  ".join(bad))
+        raise SourceIntegrityError(
+            f"{len(bad)} landed file(s) changed since landing; the score cannot be "
+            "traced to the data it was computed from:\n  " + "\n  ".join(bad)
+        )
 
 
-def explain(conn: duckdb.DuckDBPyConnection, home: Path, edition: str, category: str, institution: str,
-            cluster: str | None = None, verify: bool = True) -> dict[str, Any]:
+def explain(
+    conn: duckdb.DuckDBPyConnection,
+    home: Path,
+    edition: str,
+    category: str,
+    institution: str,
+    cluster: str | None = None,
+    verify: bool = True,
+) -> dict[str, Any]:
     """The worksheet as a dict (keys: EXPLAIN_FIELDS; extra keys start with '_', for the text form)."""
     cluster_, rank, score, nominee, version, name, ranked = _ranking_row(conn, edition, category, institution, cluster)
     components = components_of(conn, edition, category, institution)
@@ -196,19 +234,26 @@ def to_text(w: dict[str, Any]) -> str:
     ]
     for f in w["_inputs"]:
         lines.append(f"  {f['kind']:<12}{f['sha256']}  {f['path']}")
-    lines += ["", f"Components (score = sum of weight x component score, one per {'category' if per_category else 'platform'})"]
+    lines += [
+        "",
+        f"Components (score = sum of weight x component score, one per {'category' if per_category else 'platform'})",
+    ]
     head = f"  {'component':<18}{'measure':<20}{'raw value':>14}{'score':>12}{'weight':>9}{'w x score':>12}{'counted':>9}{'excluded':>9}"
     lines += [head, "  " + "-" * (len(head) - 2)]
     for c in comps:
-        lines.append(f"  {c['platform'] or c['category']:<18}{c['measure'] or '-':<20}{_num(c['raw_value']):>14}"
-                     f"{_num(c['score'], 4):>12}{_num(c['weight'], 4):>9}{_num(c['weight'] * c['score'], 4):>12}"
-                     f"{c['posts_counted']:>9}{c['posts_excluded']:>9}")
+        lines.append(
+            f"  {c['platform'] or c['category']:<18}{c['measure'] or '-':<20}{_num(c['raw_value']):>14}"
+            f"{_num(c['score'], 4):>12}{_num(c['weight'], 4):>9}{_num(c['weight'] * c['score'], 4):>12}"
+            f"{c['posts_counted']:>9}{c['posts_excluded']:>9}"
+        )
         if c.get("_secondary"):
             name, value = c["_secondary"]
             lines.append(f"  {'':<18}{name:<20}{_num(value):>14}")
-    lines += ["  " + "-" * (len(head) - 2),
-              f"  weighted sum {total!r} = score {w['score']!r}"
-              + (" (ok)" if abs(diff) <= SUM_TOLERANCE else f"  MISMATCH by {diff:.3e}")]
+    lines += [
+        "  " + "-" * (len(head) - 2),
+        f"  weighted sum {total!r} = score {w['score']!r}"
+        + (" (ok)" if abs(diff) <= SUM_TOLERANCE else f"  MISMATCH by {diff:.3e}"),
+    ]
     lines += ["", "Accounts"]
     for c in comps:
         lines.append(f"  {c['platform'] or c['category']:<18}{', '.join(c['account_ids']) or '(none)'}")
@@ -221,9 +266,14 @@ def to_text(w: dict[str, Any]) -> str:
         lines.append("  none")
     records = sum(s["records"] for s in w["sources"])
     mark = "verified" if w["_verified"] else "not checked"
-    lines += ["", f"Source files: {len(w['sources'])} landed file(s), {records} counted post snapshot(s); "
-                  f"sha256 re-computed on disk: {mark}"]
+    lines += [
+        "",
+        f"Source files: {len(w['sources'])} landed file(s), {records} counted post snapshot(s); "
+        f"sha256 re-computed on disk: {mark}",
+    ]
     lines.append(f"  {'sha256':<64}  {'records':>7}  {'check':<8}  path")
     for s in w["sources"]:
-        lines.append(f"  {s['sha256'] or '?':<64}  {s['records']:>7}  {mark if w['_verified'] else '-':<8}  {s['path']}")
+        lines.append(
+            f"  {s['sha256'] or '?':<64}  {s['records']:>7}  {mark if w['_verified'] else '-':<8}  {s['path']}"
+        )
     return "\n".join(lines)

@@ -56,8 +56,10 @@ class Decision(_Strict):
         ctx = info.context or {}
         clusters = ctx.get("clusters")
         if clusters is not None and v not in clusters:
-            raise ValueError(f"cluster {v!r} is not ranked in edition {ctx.get('edition')} "
-                             f"(ranked: {', '.join(sorted(clusters)) or 'none'})")
+            raise ValueError(
+                f"cluster {v!r} is not ranked in edition {ctx.get('edition')} "
+                f"(ranked: {', '.join(sorted(clusters)) or 'none'})"
+            )
         return v
 
     @field_validator("winner", mode="before")
@@ -75,10 +77,11 @@ class Decision(_Strict):
             return v  # no rankings to check against, or category/cluster already reported
         allowed = nominees.get((category, cluster), [])
         if v not in allowed:
-            raise ValueError(f"{v!r} is not a nominee of {category}/{cluster} in edition {ctx.get('edition')} "
-                             f"(nominees: {', '.join(allowed) or 'none'})")
+            raise ValueError(
+                f"{v!r} is not a nominee of {category}/{cluster} in edition {ctx.get('edition')} "
+                f"(nominees: {', '.join(allowed) or 'none'})"
+            )
         return v
-
 
     @model_validator(mode="after")
     def _once(self, info: ValidationInfo) -> "Decision":
@@ -86,8 +89,10 @@ class Decision(_Strict):
         if seen is not None:
             key = (self.category, self.cluster)
             if key in seen:
-                raise ValueError(f"repeats an earlier decision on {self.category}/{self.cluster}: "
-                                 "one decision per (category, cluster)")
+                raise ValueError(
+                    f"repeats an earlier decision on {self.category}/{self.cluster}: "
+                    "one decision per (category, cluster)"
+                )
             seen.add(key)
         return self
 
@@ -123,8 +128,10 @@ class JuryFile(_Strict):
         for i, d in enumerate(self.decisions):
             key = (d.category, d.cluster)
             if key in seen:
-                raise ValueError(f"decisions[{i}] repeats the decision on {d.category}/{d.cluster} of "
-                                 f"decisions[{seen[key]}]: one decision per (category, cluster)")
+                raise ValueError(
+                    f"decisions[{i}] repeats the decision on {d.category}/{d.cluster} of "
+                    f"decisions[{seen[key]}]: one decision per (category, cluster)"
+                )
             seen[key] = i
         return self
 
@@ -133,7 +140,9 @@ def rankings_context(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str,
     """What decisions are checked against: the ranked clusters and the nominees of the edition."""
     rows = conn.execute(
         """SELECT category, cluster, institution_id, nominee FROM main.rankings WHERE edition_id = ?
-           ORDER BY category, cluster, rank""", [edition]).fetchall()
+           ORDER BY category, cluster, rank""",
+        [edition],
+    ).fetchall()
     if not rows:
         raise RegistryError(f"edition {edition!r} has no computed rankings in the warehouse")
     nominees: dict[tuple[str, str], list[str]] = {}
@@ -160,8 +169,11 @@ def _describe(path: Path, data: object, exc: ValidationError) -> str:
         field = ".".join(str(p) for p in loc)
         msg = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        got_s = "" if isinstance(got, (dict, list, tuple)) or got is None or err["type"] == "value_error" \
+        got_s = (
+            ""
+            if isinstance(got, (dict, list, tuple)) or got is None or err["type"] == "value_error"
             else f" (got {got!r})"
+        )
         lines.append(f"  - {where}: field '{field or '-'}': {msg}{got_s}")
     return "\n".join(lines)
 
@@ -187,7 +199,8 @@ def default_jury_path(home: Path, edition: str) -> Path:
 
 
 def format_summary(jury: JuryFile, edition: str) -> str:
-    lines = [f"jury decisions for edition {edition}: valid ({len(jury.decisions)} decision(s), "
-             f"panel of {len(jury.panel)})"]
+    lines = [
+        f"jury decisions for edition {edition}: valid ({len(jury.decisions)} decision(s), panel of {len(jury.panel)})"
+    ]
     lines += [f"  {d.category}/{d.cluster}: {d.winner} - {d.reason}" for d in jury.decisions]
     return "\n".join(lines)

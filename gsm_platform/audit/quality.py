@@ -30,7 +30,9 @@ def quality_report(conn: duckdb.DuckDBPyConnection, edition: str | None) -> dict
     from checks.outcome import MART_SCHEMA, RelationMissing, known_editions, relation_exists
 
     if edition is not None and edition not in known_editions(conn):
-        raise RegistryError(f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(known_editions(conn))})")
+        raise RegistryError(
+            f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(known_editions(conn))})"
+        )
     scope = accounting.edition_scope(conn, edition) if edition else accounting.WHOLE_LANDING
     where = scope.where()
     cur = conn.execute(
@@ -49,8 +51,15 @@ def quality_report(conn: duckdb.DuckDBPyConnection, edition: str | None) -> dict
             outcome = check.run(conn, edition)
         except (RelationMissing, duckdb.CatalogException):
             continue  # its asset was never materialized in this warehouse
-        checks.append({"asset": check.asset_path, "check": check.name, "passed": bool(outcome.passed),
-                       "severity": check.severity, "description": outcome.description})
+        checks.append(
+            {
+                "asset": check.asset_path,
+                "check": check.name,
+                "passed": bool(outcome.passed),
+                "severity": check.severity,
+                "description": outcome.description,
+            }
+        )
     return {
         "edition": edition,
         "scope": scope.label,
@@ -92,11 +101,16 @@ def format_quality_table(report: dict[str, Any]) -> str:
         out.append(f"  {'result':<6}  {'severity':<8}  {'asset':<{width_asset}}  {'check':<{width_check}}  description")
         for c in checks:
             result = "ok" if c["passed"] else ("FAIL" if c["severity"] == "ERROR" else "warn")
-            out.append(f"  {result:<6}  {c['severity']:<8}  {c['asset']:<{width_asset}}  {c['check']:<{width_check}}  "
-                       f"{c['description']}")
+            out.append(
+                f"  {result:<6}  {c['severity']:<8}  {c['asset']:<{width_asset}}  {c['check']:<{width_check}}  "
+                f"{c['description']}"
+            )
     quarantine = report["quarantine"]
-    out += ["", f"quarantine: {len(quarantine)} record(s) ({p['quarantined']:,} post records, "
-                f"{f['quarantined']:,} profile records; {e['quarantined']:,} of them whole envelopes)"]
+    out += [
+        "",
+        f"quarantine: {len(quarantine)} record(s) ({p['quarantined']:,} post records, "
+        f"{f['quarantined']:,} profile records; {e['quarantined']:,} of them whole envelopes)",
+    ]
     for q in quarantine[:QUARANTINE_SHOWN_IN_TABLE]:
         where = f"{q['source_file']}:{q['line']}" + (f" #{q['position']}" if q["position"] is not None else "")
         post = f" {q['post_id']}" if q["post_id"] else ""

@@ -27,8 +27,14 @@ from gsm_platform.rankings import ranking_rows
 from gsm_platform.registry import PLATFORMS, RegistryError
 
 PALETTE = {
-    "facebook": "#3b5998", "instagram": "#c13584", "x": "#444444", "youtube": "#cc0000", "tiktok": "#25a3a8",
-    "most_active": "#1b9e77", "most_engaging": "#d95f02", "best_use_of_image": "#7570b3",
+    "facebook": "#3b5998",
+    "instagram": "#c13584",
+    "x": "#444444",
+    "youtube": "#cc0000",
+    "tiktok": "#25a3a8",
+    "most_active": "#1b9e77",
+    "most_engaging": "#d95f02",
+    "best_use_of_image": "#7570b3",
     "best_use_of_video": "#e7298a",
 }
 CSS = """
@@ -53,8 +59,10 @@ def stacked_bars_svg(bars: list[tuple[str, list[tuple[str, float]]]], max_total:
     """Horizontal stacked bars: [(label, [(component, weight*score), ...])], scaled to max_total."""
     label_w, bar_w, row_h = 260, 560, 22
     height = row_h * len(bars) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 70}" height="{height}" '
-             f'role="img" aria-label="component breakdown">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 70}" height="{height}" '
+        f'role="img" aria-label="component breakdown">'
+    ]
     for i, (label, segments) in enumerate(bars):
         y = i * row_h + 4
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{e(label[:40])}</text>')
@@ -62,8 +70,10 @@ def stacked_bars_svg(bars: list[tuple[str, list[tuple[str, float]]]], max_total:
         for component, value in segments:
             w = max(0.0, value) / max_total * bar_w if max_total > 0 else 0.0
             if w > 0:
-                parts.append(f'<rect x="{x:.2f}" y="{y}" width="{w:.2f}" height="{row_h - 6}" fill="{_color(component)}">'
-                             f'<title>{e(component)}: {value:.4f}</title></rect>')
+                parts.append(
+                    f'<rect x="{x:.2f}" y="{y}" width="{w:.2f}" height="{row_h - 6}" fill="{_color(component)}">'
+                    f"<title>{e(component)}: {value:.4f}</title></rect>"
+                )
             x += w
         total = sum(v for _, v in segments)
         parts.append(f'<text x="{x + 4:.2f}" y="{y + 14}" font-size="11">{total:.3f}</text>')
@@ -71,7 +81,9 @@ def stacked_bars_svg(bars: list[tuple[str, list[tuple[str, float]]]], max_total:
     for tick in (0, 25, 50, 75, 100):
         tx = label_w + tick / 100 * bar_w
         parts.append(f'<line x1="{tx:.1f}" y1="0" x2="{tx:.1f}" y2="{axis_y}" stroke="#ddd" stroke-width="1"/>')
-        parts.append(f'<text x="{tx:.1f}" y="{axis_y + 12}" font-size="10" text-anchor="middle">{tick * max_total / 100:g}</text>')
+        parts.append(
+            f'<text x="{tx:.1f}" y="{axis_y + 12}" font-size="10" text-anchor="middle">{tick * max_total / 100:g}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -81,13 +93,17 @@ def monthly_bars_svg(months: list[str], counts: list[int]) -> str:
     bar, gap, plot_h = 34, 6, 120
     top = max(counts, default=0) or 1
     width = len(months) * (bar + gap) + 50
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{plot_h + 40}" role="img" '
-             f'aria-label="posts per month">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{plot_h + 40}" role="img" '
+        f'aria-label="posts per month">'
+    ]
     for i, (month, n) in enumerate(zip(months, counts)):
         h = n / top * plot_h
         x = 40 + i * (bar + gap)
-        parts.append(f'<rect x="{x}" y="{plot_h - h + 5:.2f}" width="{bar}" height="{h:.2f}" fill="#4a90d9">'
-                     f'<title>{e(month)}: {n} posts</title></rect>')
+        parts.append(
+            f'<rect x="{x}" y="{plot_h - h + 5:.2f}" width="{bar}" height="{h:.2f}" fill="#4a90d9">'
+            f"<title>{e(month)}: {n} posts</title></rect>"
+        )
         parts.append(f'<text x="{x + bar / 2}" y="{plot_h - h + 2:.2f}" font-size="9" text-anchor="middle">{n}</text>')
         parts.append(f'<text x="{x + bar / 2}" y="{plot_h + 18}" font-size="9" text-anchor="middle">{e(month)}</text>')
     parts.append(f'<line x1="38" y1="{plot_h + 5}" x2="{width}" y2="{plot_h + 5}" stroke="#888"/>')
@@ -105,29 +121,46 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
 
 def gather(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str, Any]:
     """Everything the report shows, read from the warehouse."""
-    ed = conn.execute("SELECT edition_id, name, start_date, end_date, methodology_version FROM registry.editions "
-                      "WHERE edition_id = ?", [edition]).fetchone()
+    ed = conn.execute(
+        "SELECT edition_id, name, start_date, end_date, methodology_version FROM registry.editions "
+        "WHERE edition_id = ?",
+        [edition],
+    ).fetchone()
     if ed is None:
         known = [r[0] for r in conn.execute("SELECT edition_id FROM registry.editions ORDER BY 1").fetchall()]
-        raise RegistryError(f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(known) or 'none'})")
+        raise RegistryError(
+            f"edition {edition!r} is not in the warehouse's registry (known: {', '.join(known) or 'none'})"
+        )
     rows = ranking_rows(conn, edition)
     if not rows:
-        raise RegistryError(f"edition {edition!r} has no computed rankings: run `gsm materialize --edition {edition}` first")
+        raise RegistryError(
+            f"edition {edition!r} has no computed rankings: run `gsm materialize --edition {edition}` first"
+        )
     components: dict[tuple[str, str], list[tuple[str, float, float, float, int, int, str]]] = {}
     for cat, inst, comp, weight, score, counted, excluded, reasons in conn.execute(
         """SELECT category, institution_id, component, weight, score, posts_counted, posts_excluded, exclusion_reasons
-           FROM main.score_components WHERE edition_id = ? ORDER BY category, institution_id, component""", [edition]
+           FROM main.score_components WHERE edition_id = ? ORDER BY category, institution_id, component""",
+        [edition],
     ).fetchall():
         components.setdefault((cat, inst), []).append(
-            (comp, float(weight), float(score), float(weight) * float(score), int(counted or 0), int(excluded or 0),
-             reasons or ""))
+            (
+                comp,
+                float(weight),
+                float(score),
+                float(weight) * float(score),
+                int(counted or 0),
+                int(excluded or 0),
+                reasons or "",
+            )
+        )
     order = {n: i for i, n in enumerate((*PLATFORMS, *CATEGORIES))}
     for comps in components.values():
         comps.sort(key=lambda c: order.get(c[0], len(order)))
     monthly: dict[str, dict[str, int]] = {}
     for cluster, month, n in conn.execute(
         """SELECT cluster, strftime(published_at, '%Y-%m') AS month, count(*) FROM main.int_posts_scored
-           WHERE edition_id = ? GROUP BY ALL ORDER BY ALL""", [edition]
+           WHERE edition_id = ? GROUP BY ALL ORDER BY ALL""",
+        [edition],
     ).fetchall():
         monthly.setdefault(cluster, {})[month] = int(n)
     from gsm_platform.audit.quality import quality_report
@@ -135,8 +168,15 @@ def gather(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str, Any]:
     quality = quality_report(conn, edition)
     files = conn.execute("SELECT kind, path, sha256 FROM registry.files ORDER BY kind").fetchall()
     landed = conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files").fetchone()
-    return {"edition": ed, "rows": rows, "components": components, "monthly": monthly, "quality": quality,
-            "files": files, "landed": landed}
+    return {
+        "edition": ed,
+        "rows": rows,
+        "components": components,
+        "monthly": monthly,
+        "quality": quality,
+        "files": files,
+        "landed": landed,
+    }
 
 
 def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
@@ -145,8 +185,10 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
     decisions = {(d.category, d.cluster): d for d in (jury.decisions if jury else ())}
     clusters = sorted({r["cluster"] for r in rows})
     out = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>GSM Award {e(edition_id)} report</title>", f"<style>{CSS}</style></head><body>",
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>GSM Award {e(edition_id)} report</title>",
+        f"<style>{CSS}</style></head><body>",
         f"<h1>GSM Award {e(edition_id)}: {e(name)}</h1>",
         f"<p>Window {e(start)} to {e(end)} (exclusive, 00:00 WIB). Methodology version <b>{e(version)}</b>. "
         "The computed ranking is shown as computed; the jury's decisions are recorded beside it and never change it.</p>",
@@ -154,9 +196,11 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
     ]
     for kind, path, sha in data["files"]:
         out.append(f"<tr><td>{e(kind)}</td><td><code>{e(path)}</code></td><td><code>{e(sha)}</code></td></tr>")
-    out.append(f"</table><p>The whole landing: {data['landed'][0]} landed raw files ({data['landed'][1]} bytes), "
-               "each with its sha256 in <code>clean.landed_files</code>; <code>gsm explain</code> traces any score "
-               "to them.</p>")
+    out.append(
+        f"</table><p>The whole landing: {data['landed'][0]} landed raw files ({data['landed'][1]} bytes), "
+        "each with its sha256 in <code>clean.landed_files</code>; <code>gsm explain</code> traces any score "
+        "to them.</p>"
+    )
 
     q = data["quality"]
     c = q["counts"]
@@ -165,21 +209,24 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
         return '<span class="ok">balanced</span>' if ledger["balanced"] else '<span class="bad">NOT BALANCED</span>'
 
     env, posts, profiles = c["envelopes"], c["post_records"], c["profile_records"]
-    out += ["<h2>Data volume and quality</h2>",
-            f"<p>Counted over {e(q['scope'])}.</p><table><tr><th>what</th><th>count</th><th></th></tr>",
-            f'<tr><td>envelopes</td><td class="n">{env["indexed"]} indexed</td><td>= {env["parsed"]} parsed + '
-            f'{env["quarantined"]} quarantined whole: {state(env)}</td></tr>',
-            f'<tr><td>post records</td><td class="n">{posts["read"]} read</td><td>= {posts["clean"]} clean + '
-            f'{posts["duplicates"]} duplicates + {posts["quarantined"]} quarantined: {state(posts)}</td></tr>',
-            f'<tr><td>profile records (follower counts)</td><td class="n">{profiles["read"]} read</td><td>= '
-            f'{profiles["snapshots"]} snapshots + {profiles["quarantined"]} quarantined: {state(profiles)}</td></tr>',
-            "</table>"]
+    out += [
+        "<h2>Data volume and quality</h2>",
+        f"<p>Counted over {e(q['scope'])}.</p><table><tr><th>what</th><th>count</th><th></th></tr>",
+        f'<tr><td>envelopes</td><td class="n">{env["indexed"]} indexed</td><td>= {env["parsed"]} parsed + '
+        f"{env['quarantined']} quarantined whole: {state(env)}</td></tr>",
+        f'<tr><td>post records</td><td class="n">{posts["read"]} read</td><td>= {posts["clean"]} clean + '
+        f"{posts['duplicates']} duplicates + {posts['quarantined']} quarantined: {state(posts)}</td></tr>",
+        f'<tr><td>profile records (follower counts)</td><td class="n">{profiles["read"]} read</td><td>= '
+        f"{profiles['snapshots']} snapshots + {profiles['quarantined']} quarantined: {state(profiles)}</td></tr>",
+        "</table>",
+    ]
     reasons = Counter((item["kind"], item["reason"]) for item in q["quarantine"])
     out.append("<h3>Quarantined records by reason</h3>")
     if reasons:
         out.append("<table><tr><th>record</th><th>reason</th><th>records</th></tr>")
-        out += [f'<tr><td>{e(k)}</td><td>{e(r)}</td><td class="n">{v}</td></tr>'
-                for (k, r), v in sorted(reasons.items())]
+        out += [
+            f'<tr><td>{e(k)}</td><td>{e(r)}</td><td class="n">{v}</td></tr>' for (k, r), v in sorted(reasons.items())
+        ]
         out.append("</table>")
     else:
         out.append("<p>none</p>")
@@ -188,8 +235,11 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
     out.append(f"<p>Checks: {len(checks) - len(failed)} of {len(checks)} passed.</p>")
     if failed:
         out.append("<table><tr><th>asset</th><th>check</th><th>severity</th><th>description</th></tr>")
-        out += [f'<tr><td>{e(c["asset"])}</td><td class="bad">{e(c["check"])}</td><td>{e(c["severity"])}</td>'
-                f'<td>{e(c["description"])}</td></tr>' for c in failed]
+        out += [
+            f'<tr><td>{e(c["asset"])}</td><td class="bad">{e(c["check"])}</td><td>{e(c["severity"])}</td>'
+            f"<td>{e(c['description'])}</td></tr>"
+            for c in failed
+        ]
         out.append("</table>")
 
     out.append("<h2>Jury</h2>")
@@ -213,10 +263,14 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
             out.append(f'<h3 id="{e(cluster)}-{e(category)}">{e(category)} / {e(cluster)}</h3>')
             decision = decisions.get((category, cluster))
             if decision:
-                out.append(f'<p class="jury">Jury decision: winner <b>{e(names.get(decision.winner, decision.winner))}</b> '
-                           f"({e(decision.winner)}). Reason: {e(decision.reason)}</p>")
-            out.append('<table><tr><th>rank</th><th>institution</th><th>score</th><th>nominee</th><th>jury</th>'
-                       "<th>components: weight &times; score</th><th>posts left out</th></tr>")
+                out.append(
+                    f'<p class="jury">Jury decision: winner <b>{e(names.get(decision.winner, decision.winner))}</b> '
+                    f"({e(decision.winner)}). Reason: {e(decision.reason)}</p>"
+                )
+            out.append(
+                "<table><tr><th>rank</th><th>institution</th><th>score</th><th>nominee</th><th>jury</th>"
+                "<th>components: weight &times; score</th><th>posts left out</th></tr>"
+            )
             for x in group:
                 cs = comps.get((category, x["institution_id"]), [])
                 detail = "; ".join(f"{e(c[0])} {c[1]:g}&times;{c[2]:.3f}" for c in cs)
@@ -224,29 +278,50 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
                 for c in cs:
                     for k, v in parse_labels(c[6]).items():
                         excluded[k] = excluded.get(k, 0) + v
-                left = ", ".join(f"{e(k)}: {v}" for k, v in sorted(excluded.items())) if category != "best_account" else ""
+                left = (
+                    ", ".join(f"{e(k)}: {v}" for k, v in sorted(excluded.items())) if category != "best_account" else ""
+                )
                 won = "winner" if decision and decision.winner == x["institution_id"] else ""
-                out.append(f'<tr class="{"nominee" if x["nominee"] else ""}"><td class="n">{x["rank"]}</td>'
-                           f'<td>{e(x["institution_name"])} <code>{e(x["institution_id"])}</code></td>'
-                           f'<td class="n">{x["score"]:.4f}</td><td>{"yes" if x["nominee"] else ""}</td><td>{won}</td>'
-                           f"<td>{detail}</td><td>{left}</td></tr>")
+                out.append(
+                    f'<tr class="{"nominee" if x["nominee"] else ""}"><td class="n">{x["rank"]}</td>'
+                    f"<td>{e(x['institution_name'])} <code>{e(x['institution_id'])}</code></td>"
+                    f'<td class="n">{x["score"]:.4f}</td><td>{"yes" if x["nominee"] else ""}</td><td>{won}</td>'
+                    f"<td>{detail}</td><td>{left}</td></tr>"
+                )
             out.append("</table>")
             nominees = [x for x in group if x["nominee"]]
             if nominees:
-                bars = [(f'{x["rank"]}. {x["institution_name"]}',
-                         [(c[0], c[3]) for c in comps.get((category, x["institution_id"]), [])]) for x in nominees]
-                used = sorted({c for _, segs in bars for c, _ in segs}, key=lambda n: (*PLATFORMS, *CATEGORIES).index(n)
-                              if n in (*PLATFORMS, *CATEGORIES) else 99)
-                out.append('<div class="legend">' + "".join(
-                    f'<span><i style="background:{_color(c)}"></i>{e(c)}</span>' for c in used) + "</div>")
+                bars = [
+                    (
+                        f"{x['rank']}. {x['institution_name']}",
+                        [(c[0], c[3]) for c in comps.get((category, x["institution_id"]), [])],
+                    )
+                    for x in nominees
+                ]
+                used = sorted(
+                    {c for _, segs in bars for c, _ in segs},
+                    key=lambda n: (*PLATFORMS, *CATEGORIES).index(n) if n in (*PLATFORMS, *CATEGORIES) else 99,
+                )
+                out.append(
+                    '<div class="legend">'
+                    + "".join(f'<span><i style="background:{_color(c)}"></i>{e(c)}</span>' for c in used)
+                    + "</div>"
+                )
                 out.append(stacked_bars_svg(bars))
-    out.append("<hr><p>Generated by <code>gsm report</code> from the warehouse; reproduce any score with "
-               "<code>gsm explain --edition ID --category C --institution ID</code>.</p></body></html>")
+    out.append(
+        "<hr><p>Generated by <code>gsm report</code> from the warehouse; reproduce any score with "
+        "<code>gsm explain --edition ID --category C --institution ID</code>.</p></body></html>"
+    )
     return "\n".join(out) + "\n"
 
 
-def write_report(conn: duckdb.DuckDBPyConnection, home: Path, edition: str, out_dir: Path | None = None,
-                 jury_file: Path | None = None) -> Path:
+def write_report(
+    conn: duckdb.DuckDBPyConnection,
+    home: Path,
+    edition: str,
+    out_dir: Path | None = None,
+    jury_file: Path | None = None,
+) -> Path:
     data = gather(conn, edition)
     if jury_file is None and default_jury_path(home, edition).exists():
         jury_file = default_jury_path(home, edition)

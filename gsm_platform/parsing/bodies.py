@@ -21,8 +21,9 @@ def quarantine_whole(conn: duckdb.DuckDBPyConnection, platform: str, table: str)
         FROM {table} b JOIN raw.envelopes e USING (source_file, source_line)
         """
     )
-    conn.execute(f"DELETE FROM parsed WHERE (source_file, source_line) IN "
-                 f"(SELECT source_file, source_line FROM {table})")
+    conn.execute(
+        f"DELETE FROM parsed WHERE (source_file, source_line) IN (SELECT source_file, source_line FROM {table})"
+    )
 
 
 def quarantine_bodies(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:

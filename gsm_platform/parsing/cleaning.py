@@ -100,7 +100,9 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
         for table in ("clean.quarantine", "clean.reconciliation", "clean.cleaned_files"):
             conn.execute(f"DELETE FROM {table} WHERE {scope}")
         # what this slice read, so that a file whose pages hold no post still counts as cleaned
-        conn.execute(f"INSERT INTO clean.cleaned_files SELECT DISTINCT source_file, fetch_date FROM raw.envelopes WHERE {scope}")
+        conn.execute(
+            f"INSERT INTO clean.cleaned_files SELECT DISTINCT source_file, fetch_date FROM raw.envelopes WHERE {scope}"
+        )
         envelopes.envelope_checks(conn, scope)
         ledgers.create_ledgers(conn)
         for platform, parser in PARSERS.items():

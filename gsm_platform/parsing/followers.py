@@ -23,8 +23,8 @@ def list_accounts(conn: duckdb.DuckDBPyConnection, platform: str, parser: Module
         CREATE OR REPLACE TEMP TABLE listed AS
         SELECT *,
           CASE WHEN item.id IS NOT NULL THEN item.id = account_id
-               WHEN username_key IS NOT NULL AND {username_is(parser, 'username_key')} IS NOT NULL
-                 THEN {username_is(parser, 'username_key')}
+               WHEN username_key IS NOT NULL AND {username_is(parser, "username_key")} IS NOT NULL
+                 THEN {username_is(parser, "username_key")}
                ELSE listed_count = 1 END AS is_envelope_account
         FROM (SELECT source_file, source_line, kind, account_id, fetched_at, fetch_date, handle_key, registered,
                      item, pos::INTEGER AS pos, listed_count, lower(ltrim(item.username, '@')) AS username_key
@@ -49,8 +49,9 @@ def list_accounts(conn: duckdb.DuckDBPyConnection, platform: str, parser: Module
         """
     )
     quarantine_whole(conn, platform, "unlisted")
-    conn.execute("DELETE FROM listed WHERE (source_file, source_line) IN "
-                 "(SELECT source_file, source_line FROM unlisted)")
+    conn.execute(
+        "DELETE FROM listed WHERE (source_file, source_line) IN (SELECT source_file, source_line FROM unlisted)"
+    )
 
 
 def parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
@@ -66,7 +67,7 @@ def parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Modu
                CASE WHEN l.is_envelope_account THEN CASE WHEN l.registered THEN l.account_id END
                     WHEN l.item.id IS NOT NULL THEN (SELECT r.account_id FROM {reg} r WHERE r.account_id = l.item.id)
                     ELSE (SELECT min(r.account_id) FROM {reg} r
-                          WHERE {username_is(parser, 'l.username_key', 'r.handle_key', 'r.account_id')})
+                          WHERE {username_is(parser, "l.username_key", "r.handle_key", "r.account_id")})
                END AS resolved
         FROM listed l
         """

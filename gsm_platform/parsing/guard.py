@@ -34,8 +34,10 @@ def _list_length(paths: tuple[str, ...]) -> str:
     """SQL over `raw.envelopes e`: the posts at the first of the paths that holds any: the
     length of a JSON array, 1 for a single object (the one-item case), else NULL. The text is
     parsed once for all the paths (json_extract with a list of paths)."""
-    lengths = (f"list_transform(try(json_extract(e.text, {list(paths)!r})), lambda j: CASE json_type(j) "
-               "WHEN 'ARRAY' THEN json_array_length(j) WHEN 'OBJECT' THEN 1 END)")
+    lengths = (
+        f"list_transform(try(json_extract(e.text, {list(paths)!r})), lambda j: CASE json_type(j) "
+        "WHEN 'ARRAY' THEN json_array_length(j) WHEN 'OBJECT' THEN 1 END)"
+    )
     return f"list_filter({lengths}, lambda n: n IS NOT NULL)[1]"
 
 
@@ -78,22 +80,27 @@ def check_slice(conn: duckdb.DuckDBPyConnection, window: str, scope: str, parser
         ORDER BY ALL
         """
     ).fetchall()
-    problems = [f"{platform or '(unreadable)'} fetched {day}: read {read} post records from the envelopes' JSON, "
-                f"kept {clean} clean + {dup} duplicates + {quar} quarantined"
-                for day, platform, read, clean, dup, quar in rows]
+    problems = [
+        f"{platform or '(unreadable)'} fetched {day}: read {read} post records from the envelopes' JSON, "
+        f"kept {clean} clean + {dup} duplicates + {quar} quarantined"
+        for day, platform, read, clean, dup, quar in rows
+    ]
     unmatched = conn.execute(
         f"""SELECT count(*), min(source_file || ' line ' || source_line) FROM raw.envelopes e
-            WHERE ({scope}) AND e.kind = 'profile' AND e.platform IN ({', '.join(f"'{p}'" for p in parsers)})
+            WHERE ({scope}) AND e.kind = 'profile' AND e.platform IN ({", ".join(f"'{p}'" for p in parsers)})
               AND NOT EXISTS (SELECT 1 FROM clean.follower_snapshots f
                               WHERE f.source_file = e.source_file AND f.source_line = e.source_line)
               AND NOT EXISTS (SELECT 1 FROM clean.quarantine q
                               WHERE q.source_file = e.source_file AND q.source_line = e.source_line)"""
     ).fetchone()
     if unmatched[0]:
-        problems.append(f"{unmatched[0]} profile envelope(s) with neither a follower snapshot nor a quarantine row "
-                        f"(first: {unmatched[1]})")
+        problems.append(
+            f"{unmatched[0]} profile envelope(s) with neither a follower snapshot nor a quarantine row "
+            f"(first: {unmatched[1]})"
+        )
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise CleaningLostRecords(
             f"cleaning lost records, nothing of this slice was committed: {shown}. "
-            "This is a bug (in gsm or in DuckDB), not bad data: keep the warehouse as it is and report it")
+            "This is a bug (in gsm or in DuckDB), not bad data: keep the warehouse as it is and report it"
+        )

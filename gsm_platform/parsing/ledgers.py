@@ -35,8 +35,9 @@ def create_ledgers(conn: duckdb.DuckDBPyConnection) -> None:
 def reconcile(conn: duckdb.DuckDBPyConnection) -> None:
     """The three ledgers of the slice, per fetch day and platform (see the module docstring). A
     whole envelope that was quarantined counts as one record of its kind, read and quarantined."""
-    in_slice = ("EXISTS (SELECT 1 FROM envelope_status s "
-                "WHERE s.source_file = q.source_file AND s.source_line = q.source_line)")
+    in_slice = (
+        "EXISTS (SELECT 1 FROM envelope_status s WHERE s.source_file = q.source_file AND s.source_line = q.source_line)"
+    )
     conn.execute(
         f"""
         INSERT INTO clean.reconciliation

@@ -90,8 +90,8 @@ def parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleTy
         INSERT INTO post_candidates
         SELECT source_file, source_line, source_position, '{platform}', account_id, fetched_at, fetch_date,
                post_id, published_at, media_kind,
-               {whole('likes_text')}, {whole('comments_text')}, {whole('shares_text')},
-               {whole('quotes_text')}, {whole('views_text')}, hidden
+               {whole("likes_text")}, {whole("comments_text")}, {whole("shares_text")},
+               {whole("quotes_text")}, {whole("views_text")}, hidden
         FROM platform_posts WHERE reason IS NULL
         """
     )

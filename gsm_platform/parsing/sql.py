@@ -15,8 +15,10 @@ WHOLE_NUMBER = r"^\s*-?[0-9]+\s*$"
 # (a profile envelope as a profile record, any other as a post record: its posts cannot be
 # counted), so that each kind of record reconciles on its own.
 POST, PROFILE, ENVELOPE = "post", "profile", "envelope"
-QUARANTINE_COLUMNS = ("source_file, source_line, source_position, platform, kind, account_id, fetch_date, reason, "
-                      "raw, record_kind, post_id")
+QUARANTINE_COLUMNS = (
+    "source_file, source_line, source_position, platform, kind, account_id, fetch_date, reason, "
+    "raw, record_kind, post_id"
+)
 POST_RECORD = "(record_kind = 'post' OR record_kind = 'envelope' AND kind IS DISTINCT FROM 'profile')"
 PROFILE_RECORD = "(record_kind = 'profile' OR record_kind = 'envelope' AND kind = 'profile')"
 
@@ -29,8 +31,10 @@ def has_offset(ts_text: str) -> str:
 def wib(ts_text: str) -> str:
     """SQL: an ISO-8601 text with a UTC offset -> naive Asia/Jakarta TIMESTAMP. NULL if it cannot be
     parsed or has no offset (never read in the session's time zone)."""
-    return (f"CASE WHEN {has_offset(ts_text)} "
-            f"THEN make_timestamp(epoch_us(try_cast({ts_text} AS TIMESTAMPTZ)) + {WIB_OFFSET_US}) END")
+    return (
+        f"CASE WHEN {has_offset(ts_text)} "
+        f"THEN make_timestamp(epoch_us(try_cast({ts_text} AS TIMESTAMPTZ)) + {WIB_OFFSET_US}) END"
+    )
 
 
 def whole(text: str) -> str:
@@ -55,8 +59,10 @@ PROFILE_ITEM = "STRUCT(id VARCHAR, username VARCHAR, followers VARCHAR, hidden B
 
 def profile_item(id_: str, username: str, followers: str, hidden: str = "false") -> str:
     """SQL: one listed account (PROFILE_ITEM) from the expressions of its fields."""
-    return (f"{{'id': ({id_})::VARCHAR, 'username': ({username})::VARCHAR, "
-            f"'followers': ({followers})::VARCHAR, 'hidden': ({hidden})::BOOLEAN}}")
+    return (
+        f"{{'id': ({id_})::VARCHAR, 'username': ({username})::VARCHAR, "
+        f"'followers': ({followers})::VARCHAR, 'hidden': ({hidden})::BOOLEAN}}"
+    )
 
 
 def graph_batch(node_type: str, followers: str) -> str:

@@ -18,8 +18,10 @@ USER_TYPE = """STRUCT(id VARCHAR, username VARCHAR, public_metrics STRUCT(follow
 
 
 def _items(item_type: str) -> str:
-    return (f"CASE WHEN starts_with(r.data::VARCHAR, '{{') THEN [try_cast(r.data AS {item_type})] "
-            f"ELSE try_cast(r.data AS {item_type}[]) END")
+    return (
+        f"CASE WHEN starts_with(r.data::VARCHAR, '{{') THEN [try_cast(r.data AS {item_type})] "
+        f"ELSE try_cast(r.data AS {item_type}[]) END"
+    )
 
 
 FIELDS = {

@@ -38,8 +38,9 @@ POST_FIELDS = """
 
 # channels.list lists one channel per id asked for, in no promised order: each is matched by id.
 # A channel may hide its subscriber count: its audience is unknown, not zero.
-PROFILES = f"""list_transform(r.items, lambda i: {profile_item(
-    'i.id', 'NULL', 'i.statistics.subscriberCount', 'coalesce(i.statistics.hiddenSubscriberCount, false)')})"""
+PROFILES = f"""list_transform(r.items, lambda i: {
+    profile_item("i.id", "NULL", "i.statistics.subscriberCount", "coalesce(i.statistics.hiddenSubscriberCount, false)")
+})"""
 PROFILE_RAW = RAW_POST
 PAGE_PROFILE = None
 FOLLOWERS_FIELD = "items[].statistics.subscriberCount"

@@ -16,8 +16,14 @@ from pathlib import Path
 from gsm_platform.paths import gsm_home
 from gsm_platform.warehouse import DEFAULT_MEMORY_LIMIT, memory_limit
 
-NO_SPACE = ("no space left on device", "database or disk is full", "disk quota exceeded", "[errno 28]",
-            "could not write all bytes", "enospc")
+NO_SPACE = (
+    "no space left on device",
+    "database or disk is full",
+    "disk quota exceeded",
+    "[errno 28]",
+    "could not write all bytes",
+    "enospc",
+)
 OUT_OF_MEMORY = ("outofmemoryexception", "out of memory error", "failed to allocate")
 
 
@@ -55,15 +61,19 @@ def _nearly_full(home: Path) -> bool:
 def advice(text: str) -> str | None:
     home = gsm_home()
     if is_no_space(text):
-        return (f"no space left on device for GSM_HOME {home} ({_free(home)}). What was committed before stays "
-                "(landed files with their envelopes, cleaned fetch months, built editions); the step that ran out "
-                "was rolled back. Free some space (or point GSM_HOME / GSM_DUCKDB_TEMP_DIRECTORY at a larger disk) "
-                "and run the same command again: it goes on from there")
+        return (
+            f"no space left on device for GSM_HOME {home} ({_free(home)}). What was committed before stays "
+            "(landed files with their envelopes, cleaned fetch months, built editions); the step that ran out "
+            "was rolled back. Free some space (or point GSM_HOME / GSM_DUCKDB_TEMP_DIRECTORY at a larger disk) "
+            "and run the same command again: it goes on from there"
+        )
     low = text.lower()
     if any(sign in low for sign in OUT_OF_MEMORY):
-        return (f"DuckDB ran out of memory at its limit GSM_DUCKDB_MEMORY_LIMIT={memory_limit()} "
-                f"(default {DEFAULT_MEMORY_LIMIT}; this machine has {_memory()}). Nothing of the step was committed. "
-                "Raise GSM_DUCKDB_MEMORY_LIMIT (or free memory) and run the same command again")
+        return (
+            f"DuckDB ran out of memory at its limit GSM_DUCKDB_MEMORY_LIMIT={memory_limit()} "
+            f"(default {DEFAULT_MEMORY_LIMIT}; this machine has {_memory()}). Nothing of the step was committed. "
+            "Raise GSM_DUCKDB_MEMORY_LIMIT (or free memory) and run the same command again"
+        )
     return None
 
 

@@ -74,8 +74,14 @@ def execute(job_def, log_file: Path, **kwargs):
     with output_to(log_file), RunWatch(instance, run_id, terminal.say):
         result = job_def.execute_in_process(raise_on_error=False, run_id=run_id, **kwargs)
     if not result.success:
-        failed = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "ASSET_CHECK_EVALUATION"
-                  and not e.event_specific_data.passed and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR]
+        failed = [
+            e
+            for e in result.all_events
+            if e.is_step_failure
+            or e.event_type_value == "ASSET_CHECK_EVALUATION"
+            and not e.event_specific_data.passed
+            and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+        ]
         lines = []
         for e in failed:
             if e.is_step_failure:
@@ -83,9 +89,14 @@ def execute(job_def, log_file: Path, **kwargs):
                 lines.append(f"  step {e.step_key} failed: {step_error(err)}")
             else:
                 data = e.event_specific_data
-                lines.append(f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}")
-        exc = RunFailed(f"Dagster run {result.run_id} of job {job_def.name} failed:\n" + "\n".join(lines)
-                        + f"\nfull log: {log_file}; events in the Dagster UI (make ui)")
+                lines.append(
+                    f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}"
+                )
+        exc = RunFailed(
+            f"Dagster run {result.run_id} of job {job_def.name} failed:\n"
+            + "\n".join(lines)
+            + f"\nfull log: {log_file}; events in the Dagster UI (make ui)"
+        )
         exc.result = result
         raise exc
     return result

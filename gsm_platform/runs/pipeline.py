@@ -35,12 +35,15 @@ def clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[str
     from assets.jobs import CLEAN_JOB
     from assets.partitions import month_runs
 
-    return [execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance, tags={**run_tags, **(tags or {})})
-            for run_tags in month_runs(instance, months)]
+    return [
+        execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance, tags={**run_tags, **(tags or {})})
+        for run_tags in month_runs(instance, months)
+    ]
 
 
-def run_edition(edition_id: str, source: str, input_dir: str | None, registry: str | None, editions: str | None,
-                quiet: bool = False) -> dict:
+def run_edition(
+    edition_id: str, source: str, input_dir: str | None, registry: str | None, editions: str | None, quiet: bool = False
+) -> dict:
     """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance."""
     import dagster as dg
 
@@ -57,8 +60,15 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     eds.get(edition_id)
     if source == "files" and not input_dir:
         raise RegistryError("--source files needs --input DIR (a directory of recorded envelopes)")
-    save_inputs({"registry_path": registry_path, "editions_path": editions_path, "source": source,
-                 "input_dir": str(Path(input_dir).resolve()) if input_dir else "", "edition": edition_id})
+    save_inputs(
+        {
+            "registry_path": registry_path,
+            "editions_path": editions_path,
+            "source": source,
+            "input_dir": str(Path(input_dir).resolve()) if input_dir else "",
+            "edition": edition_id,
+        }
+    )
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
@@ -70,9 +80,15 @@ def run_edition(edition_id: str, source: str, input_dir: str | None, registry: s
     if not months:
         raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
     runs = len(month_runs(instance, months))
-    say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
-        + (f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
-           "(end excluded), progress in the log" if source == "api" else ""))
+    say(
+        f"[2/3] raw pulls and cleaned snapshots of {month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
+        + (
+            f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
+            "(end excluded), progress in the log"
+            if source == "api"
+            else ""
+        )
+    )
     try:
         cleaned = clean_runs(defs, instance, log_file, months)
     except RunFailed as exc:
@@ -152,17 +168,28 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
     for impact in decided:
         say(f"[3/3] edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
         if impact.changed:
-            timed(f"award_{impact.edition_id}_s", lambda: execute(
-                defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=impact.edition_id))
+            timed(
+                f"award_{impact.edition_id}_s",
+                lambda: execute(
+                    defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=impact.edition_id
+                ),
+            )
             rebuilt.append(impact.edition_id)
     if not decided:
         say("[3/3] no edition has a build yet: nothing to rebuild")
-    return {"home": str(home), "fetch_months": months, "rebuilt": rebuilt,
-            "editions": [i.metadata() for i in decided], "timings": timings, "log": str(log_file)}
+    return {
+        "home": str(home),
+        "fetch_months": months,
+        "rebuilt": rebuilt,
+        "editions": [i.metadata() for i in decided],
+        "timings": timings,
+        "log": str(log_file),
+    }
 
 
-def run_backfill(edition_id: str, source: str | None, input_dir: str | None, registry: str | None,
-                 editions: str | None) -> dict:
+def run_backfill(
+    edition_id: str, source: str | None, input_dir: str | None, registry: str | None, editions: str | None
+) -> dict:
     """The yearly backfill of an edition, in process: the runs the `yearly_edition_backfill`
     sensor asks the backfill daemon for (landing, the fetch days in one single-run backfill,
     the edition's metrics), each tagged gsm/backfill=<edition>. Inputs default to this
@@ -181,8 +208,9 @@ def run_backfill(edition_id: str, source: str | None, input_dir: str | None, reg
     backfill_id = uuid.uuid4().hex[:8]
     RUN_TAGS.update({BACKFILL_TAG: edition_id, f"{BACKFILL_TAG}_id": backfill_id})
     try:
-        summary = run_edition(edition_id, source, input_dir, registry or saved["registry_path"],
-                              editions or saved["editions_path"])
+        summary = run_edition(
+            edition_id, source, input_dir, registry or saved["registry_path"], editions or saved["editions_path"]
+        )
     finally:
         RUN_TAGS.clear()
     runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={f"{BACKFILL_TAG}_id": backfill_id}))
@@ -201,11 +229,15 @@ def landing_notes(result) -> list[str]:
         for item in refused:
             lines.append(f"      refused input file {item['path']}: {item['reason']}")
         if "reindexed" in mat.metadata:
-            lines.append(f"      indexed again {len(mat.metadata['reindexed'].value)} landed file(s) an interrupted "
-                         "landing left without all their envelopes")
+            lines.append(
+                f"      indexed again {len(mat.metadata['reindexed'].value)} landed file(s) an interrupted "
+                "landing left without all their envelopes"
+            )
         if "removed_unfinished_copies" in mat.metadata:
-            lines.append(f"      removed {mat.metadata['removed_unfinished_copies'].value} unfinished cop(ies) an "
-                         "interrupted landing left under landing/")
+            lines.append(
+                f"      removed {mat.metadata['removed_unfinished_copies'].value} unfinished cop(ies) an "
+                "interrupted landing left under landing/"
+            )
     return lines
 
 

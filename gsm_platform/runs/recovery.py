@@ -35,8 +35,12 @@ from gsm_platform.warehouse import WAREHOUSE_POOL, wait_seconds
 PID_TAG = "gsm/pid"
 START_TAG = "gsm/pid_start"
 HOST_TAG = "gsm/host"
-UNFINISHED = (dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
-              dg.DagsterRunStatus.CANCELING)
+UNFINISHED = (
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+)
 
 Say = Callable[[str], None]
 
@@ -60,15 +64,18 @@ class RunProcess:
     alive: bool | None  # None: cannot be known (no pid recorded, or another host)
 
     def words(self) -> str:
-        who = f"pid {self.pid}" + (f", {processes.command(self.pid)}" if self.alive and processes.command(self.pid)
-                                   else "") if self.pid else "process unknown"
+        who = (
+            f"pid {self.pid}"
+            + (f", {processes.command(self.pid)}" if self.alive and processes.command(self.pid) else "")
+            if self.pid
+            else "process unknown"
+        )
         return f"run {self.run_id[:8]} of job {self.job_name} ({who})"
 
 
 def _engine_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """The pid in the run's engine events (the run worker's, or the in-process executor's)."""
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=20).records
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=20).records
     for record in records:
         data = record.event_log_entry.dagster_event.engine_event_data if record.event_log_entry.dagster_event else None
         value = data.metadata.get("pid") if data and data.metadata else None
@@ -115,16 +122,23 @@ def recover_dead_runs(instance: dg.DagsterInstance, say: Say) -> list[RunProcess
         proc = run_process(instance, run)
         if proc.alive is not False:
             continue
-        mark_failed(instance, run.run_id, f"the process of this run (pid {proc.pid}) is gone (killed, or the machine "
-                                          "stopped): marked failed by gsm, its warehouse slot released")
-        say(f"recovered {proc.words()}: left {proc.status} by a process that is gone; marked failed, "
-            "its warehouse slot released")
+        mark_failed(
+            instance,
+            run.run_id,
+            f"the process of this run (pid {proc.pid}) is gone (killed, or the machine "
+            "stopped): marked failed by gsm, its warehouse slot released",
+        )
+        say(
+            f"recovered {proc.words()}: left {proc.status} by a process that is gone; marked failed, "
+            "its warehouse slot released"
+        )
         recovered.append(proc)
     return recovered
 
 
-def pool_holders(instance: dg.DagsterInstance, pool: str = WAREHOUSE_POOL, exclude: str | None = None
-                 ) -> list[tuple[RunProcess, dg.DagsterRun | None]]:
+def pool_holders(
+    instance: dg.DagsterInstance, pool: str = WAREHOUSE_POOL, exclude: str | None = None
+) -> list[tuple[RunProcess, dg.DagsterRun | None]]:
     if not instance.event_log_storage.supports_global_concurrency_limits:
         return []
     info = instance.event_log_storage.get_concurrency_info(pool)
@@ -138,25 +152,35 @@ def pool_holders(instance: dg.DagsterInstance, pool: str = WAREHOUSE_POOL, exclu
     return out
 
 
-def free_stale_slots(instance: dg.DagsterInstance, say: Say, pool: str = WAREHOUSE_POOL,
-                     exclude: str | None = None) -> list[RunProcess]:
+def free_stale_slots(
+    instance: dg.DagsterInstance, say: Say, pool: str = WAREHOUSE_POOL, exclude: str | None = None
+) -> list[RunProcess]:
     """Free the slots held by runs that are finished (or deleted) or whose process is gone;
     return the live (or unknown) holders."""
     live = []
     for proc, run in pool_holders(instance, pool, exclude):
         finished = run is None or run.status not in UNFINISHED
         if finished or proc.alive is False:
-            mark_failed(instance, proc.run_id,
-                        f"the process of this run (pid {proc.pid}) is gone: marked failed by gsm")
-            say(f"released the warehouse slot of {proc.words()}: "
-                + ("the run is over" if finished else "its process is gone; marked failed"))
+            mark_failed(
+                instance, proc.run_id, f"the process of this run (pid {proc.pid}) is gone: marked failed by gsm"
+            )
+            say(
+                f"released the warehouse slot of {proc.words()}: "
+                + ("the run is over" if finished else "its process is gone; marked failed")
+            )
         else:
             live.append(proc)
     return live
 
 
-def wait_for_pool(instance: dg.DagsterInstance, say: Say, pool: str = WAREHOUSE_POOL, exclude: str | None = None,
-                  bound: float | None = None, poll: float = 1.0) -> None:
+def wait_for_pool(
+    instance: dg.DagsterInstance,
+    say: Say,
+    pool: str = WAREHOUSE_POOL,
+    exclude: str | None = None,
+    bound: float | None = None,
+    poll: float = 1.0,
+) -> None:
     """Return once no live run other than `exclude` holds the pool; meanwhile say (once per
     holder) "waiting for run X (pid N), which holds the warehouse", and recover holders that
     die. PoolBusy after `bound` seconds (GSM_WAREHOUSE_WAIT_SECONDS)."""
@@ -166,12 +190,16 @@ def wait_for_pool(instance: dg.DagsterInstance, say: Say, pool: str = WAREHOUSE_
     while live := free_stale_slots(instance, say, pool, exclude):
         for proc in live:
             if proc.run_id not in said:
-                say(f"waiting for {proc.words()}, which holds the warehouse (up to {bound:g} s, "
-                    "GSM_WAREHOUSE_WAIT_SECONDS)")
+                say(
+                    f"waiting for {proc.words()}, which holds the warehouse (up to {bound:g} s, "
+                    "GSM_WAREHOUSE_WAIT_SECONDS)"
+                )
                 said.add(proc.run_id)
         if time.monotonic() >= deadline:
             first = live[0]
             kill = f" (kill {first.pid})" if first.pid else ""
-            raise PoolBusy(f"the warehouse is still held by {first.words()} after {bound:g} s: let it finish, or stop "
-                           f"it{kill} and run this again (gsm marks the run of a dead process failed by itself)")
+            raise PoolBusy(
+                f"the warehouse is still held by {first.words()} after {bound:g} s: let it finish, or stop "
+                f"it{kill} and run this again (gsm marks the run of a dead process failed by itself)"
+            )
         time.sleep(poll)

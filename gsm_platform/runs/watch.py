@@ -99,13 +99,18 @@ class RunWatch:
         live = recovery.free_stale_slots(self.instance, self.say, exclude=self.run_id)
         for proc in live:
             if proc.run_id not in self._said:
-                self.say(f"waiting for {proc.words()}, which holds the warehouse (up to {self.bound:g} s, "
-                         "GSM_WAREHOUSE_WAIT_SECONDS)")
+                self.say(
+                    f"waiting for {proc.words()}, which holds the warehouse (up to {self.bound:g} s, "
+                    "GSM_WAREHOUSE_WAIT_SECONDS)"
+                )
                 self._said.add(proc.run_id)
         if live and now - self._blocked_since >= self.bound:
             first = live[0]
-            self.stop(f"the warehouse is still held by {first.words()} after {self.bound:g} s: let it finish, or stop "
-                      f"it{f' (kill {first.pid})' if first.pid else ''} and run this again", 2)
+            self.stop(
+                f"the warehouse is still held by {first.words()} after {self.bound:g} s: let it finish, or stop "
+                f"it{f' (kill {first.pid})' if first.pid else ''} and run this again",
+                2,
+            )
 
     def stop(self, why: str, code: int) -> None:
         """Stop the command now: say why, fail the run and free its slots, stop the children, exit."""

@@ -41,8 +41,9 @@ def temp_directory(path: Path) -> Path:
     return Path(os.environ.get("GSM_DUCKDB_TEMP_DIRECTORY") or path.parent / "duckdb_tmp")
 
 
-def connect(path: Path | str | None = None, read_only: bool = False,
-            wait: float | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str | None = None, read_only: bool = False, wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse, without the gate (tests, and callers that hold it):
     while another process holds the file, wait (saying so once) up to `wait` seconds
     (default: wait_seconds), then WarehouseBusy."""
@@ -51,8 +52,9 @@ def connect(path: Path | str | None = None, read_only: bool = False,
 
 
 @contextmanager
-def session(path: Path | str | None = None, read_only: bool = False,
-            wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def session(
+    path: Path | str | None = None, read_only: bool = False, wait: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for the block, behind the warehouse's gate: shared to read, exclusive to
     write (held until the connection is closed)."""
     path = Path(path) if path else warehouse_path()

@@ -42,8 +42,11 @@ class WarehouseBusy(RuntimeError):
 
 
 def wait_seconds(read_only: bool) -> float:
-    variable, default = (("GSM_READ_WAIT_SECONDS", DEFAULT_READ_WAIT_SECONDS) if read_only
-                         else ("GSM_WAREHOUSE_WAIT_SECONDS", DEFAULT_WRITE_WAIT_SECONDS))
+    variable, default = (
+        ("GSM_READ_WAIT_SECONDS", DEFAULT_READ_WAIT_SECONDS)
+        if read_only
+        else ("GSM_WAREHOUSE_WAIT_SECONDS", DEFAULT_WRITE_WAIT_SECONDS)
+    )
     value = os.environ.get(variable, "").strip()
     try:
         return float(value) if value else default
@@ -121,8 +124,10 @@ def gate(warehouse: Path, exclusive: bool, wait: float | None = None) -> Iterato
             except BlockingIOError:
                 holders = _describe_holders(gate_holders(path), os.getpid())
                 if time.monotonic() >= deadline:
-                    raise WarehouseBusy(f"the warehouse is busy: {warehouse} is held by {holders}; try again when it "
-                                        f"is done (waited {_bound_words(read_only, bound)})") from None
+                    raise WarehouseBusy(
+                        f"the warehouse is busy: {warehouse} is held by {holders}; try again when it "
+                        f"is done (waited {_bound_words(read_only, bound)})"
+                    ) from None
                 if not said:
                     terminal.say(f"waiting for the warehouse: {warehouse.name} is held by {holders}")
                     said = True
@@ -154,7 +159,8 @@ def retry_while_locked(open_file: Callable[[], T], warehouse: Path, read_only: b
                 raise WarehouseBusy(
                     f"the warehouse is busy: {warehouse} is held by {holder} "
                     f"({'writing' if read_only else 'reading or writing'}); try again when it is done "
-                    f"(waited {_bound_words(read_only, bound)})") from None
+                    f"(waited {_bound_words(read_only, bound)})"
+                ) from None
             if said != pid:
                 terminal.say(f"waiting for the warehouse: {warehouse.name} is held by {holder}")
                 said = pid

@@ -76,8 +76,13 @@ class FakeServer:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
-                req = Request(self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                              {k.lower(): v for k, v in self.headers.items()}, body)
+                req = Request(
+                    self.command,
+                    parts.path,
+                    dict(parse_qsl(parts.query, keep_blank_values=True)),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 status, payload, headers, delay = fake.respond(req)
                 if delay:
                     time.sleep(delay)
@@ -163,17 +168,28 @@ class FakeYouTube:
     def env(self) -> dict[str, str]:
         return {"GSM_YOUTUBE_KEY": self.KEY, "GSM_YOUTUBE_BASE_URL": f"{self.server.url}/youtube/v3"}
 
-    def add(self, channel_id: str, videos: list[tuple[str, dt.datetime]], subscribers: int = 1000,
-            gone: tuple[str, ...] = ()) -> Account:
+    def add(
+        self,
+        channel_id: str,
+        videos: list[tuple[str, dt.datetime]],
+        subscribers: int = 1000,
+        gone: tuple[str, ...] = (),
+    ) -> Account:
         """videos newest first; ids in `gone` are in the playlist but not served by videos.list."""
         self.channels[channel_id] = {"videos": videos, "subscribers": subscribers, "gone": set(gone)}
         return Account(platform="youtube", account_id=channel_id)
 
     @staticmethod
     def error(status: int, reason: str, message: str) -> dict[str, Any]:
-        return {"error": {"code": status, "message": message,
-                          "errors": [{"message": message, "domain": "youtube.quota" if "quota" in reason else "global",
-                                      "reason": reason}]}}
+        return {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [
+                    {"message": message, "domain": "youtube.quota" if "quota" in reason else "global", "reason": reason}
+                ],
+            }
+        }
 
     def handle(self, req: Request) -> tuple[int, Any, dict[str, str]]:
         if req.query.get("key") != self.KEY:
@@ -181,25 +197,62 @@ class FakeYouTube:
         q = req.query
         if req.path.endswith("/channels"):
             ch = self.channels.get(q.get("id", ""))
-            items = [] if ch is None else [{
-                "kind": "youtube#channel", "id": q["id"],
-                "statistics": {"viewCount": "9120000", "subscriberCount": str(ch["subscribers"]),
-                               "hiddenSubscriberCount": False, "videoCount": str(len(ch["videos"]))},
-                "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UU" + q["id"][2:]}}}]
-            return 200, {"kind": "youtube#channelListResponse", "etag": "e", "pageInfo": {"totalResults": len(items)},
-                         "items": items}, {}
+            items = (
+                []
+                if ch is None
+                else [
+                    {
+                        "kind": "youtube#channel",
+                        "id": q["id"],
+                        "statistics": {
+                            "viewCount": "9120000",
+                            "subscriberCount": str(ch["subscribers"]),
+                            "hiddenSubscriberCount": False,
+                            "videoCount": str(len(ch["videos"])),
+                        },
+                        "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UU" + q["id"][2:]}},
+                    }
+                ]
+            )
+            return (
+                200,
+                {
+                    "kind": "youtube#channelListResponse",
+                    "etag": "e",
+                    "pageInfo": {"totalResults": len(items)},
+                    "items": items,
+                },
+                {},
+            )
         if req.path.endswith("/playlistItems"):
             cid = "UC" + q.get("playlistId", "")[2:]
             ch = self.channels.get(cid)
             if ch is None:
-                return 404, self.error(404, "playlistNotFound", "The playlist identified with the request's playlistId parameter cannot be found."), {}
+                return (
+                    404,
+                    self.error(
+                        404,
+                        "playlistNotFound",
+                        "The playlist identified with the request's playlistId parameter cannot be found.",
+                    ),
+                    {},
+                )
             start = int(q.get("pageToken", "0") or 0)
             size = min(int(q.get("maxResults", "5")), self.page_size)
-            chunk = ch["videos"][start:start + size]
-            body: dict[str, Any] = {"kind": "youtube#playlistItemListResponse", "etag": "e", "items": [
-                {"kind": "youtube#playlistItem", "id": f"pi{vid}",
-                 "contentDetails": {"videoId": vid} | ({"videoPublishedAt": iso_z(t)} if t else {})}
-                for vid, t in chunk], "pageInfo": {"totalResults": len(ch["videos"]), "resultsPerPage": size}}
+            chunk = ch["videos"][start : start + size]
+            body: dict[str, Any] = {
+                "kind": "youtube#playlistItemListResponse",
+                "etag": "e",
+                "items": [
+                    {
+                        "kind": "youtube#playlistItem",
+                        "id": f"pi{vid}",
+                        "contentDetails": {"videoId": vid} | ({"videoPublishedAt": iso_z(t)} if t else {}),
+                    }
+                    for vid, t in chunk
+                ],
+                "pageInfo": {"totalResults": len(ch["videos"]), "resultsPerPage": size},
+            }
             if start + size < len(ch["videos"]):
                 body["nextPageToken"] = str(start + size)
             return 200, body, {}
@@ -210,13 +263,30 @@ class FakeYouTube:
             for ch_id, ch in self.channels.items():
                 for vid, t in ch["videos"]:
                     if vid in ids and vid not in ch["gone"] and t is not None:
-                        items.append({
-                            "kind": "youtube#video", "id": vid,
-                            "snippet": {"publishedAt": iso_z(t), "channelId": ch_id, "title": f"Video {vid}"},
-                            "statistics": {"viewCount": "1500", "likeCount": "41", "favoriteCount": "0", "commentCount": "3"},
-                            "contentDetails": {"duration": "PT1M3S"}})
-            return 200, {"kind": "youtube#videoListResponse", "etag": "e", "items": items,
-                         "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}}, {}
+                        items.append(
+                            {
+                                "kind": "youtube#video",
+                                "id": vid,
+                                "snippet": {"publishedAt": iso_z(t), "channelId": ch_id, "title": f"Video {vid}"},
+                                "statistics": {
+                                    "viewCount": "1500",
+                                    "likeCount": "41",
+                                    "favoriteCount": "0",
+                                    "commentCount": "3",
+                                },
+                                "contentDetails": {"duration": "PT1M3S"},
+                            }
+                        )
+            return (
+                200,
+                {
+                    "kind": "youtube#videoListResponse",
+                    "etag": "e",
+                    "items": items,
+                    "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+                },
+                {},
+            )
         return 404, self.error(404, "notFound", "no such endpoint"), {}
 
 
@@ -236,10 +306,14 @@ class FakeX:
     def env(self) -> dict[str, str]:
         return {"GSM_X_TOKEN": self.TOKEN, "GSM_X_BASE_URL": f"{self.server.url}/2"}
 
-    def add(self, user_id: str, tweets: list[tuple[str, dt.datetime]], followers: int = 500,
-            suspended: bool = False) -> Account:
-        self.users[user_id] = {"tweets": sorted(tweets, key=lambda t: t[1], reverse=True), "followers": followers,
-                               "suspended": suspended}
+    def add(
+        self, user_id: str, tweets: list[tuple[str, dt.datetime]], followers: int = 500, suspended: bool = False
+    ) -> Account:
+        self.users[user_id] = {
+            "tweets": sorted(tweets, key=lambda t: t[1], reverse=True),
+            "followers": followers,
+            "suspended": suspended,
+        }
         return Account(platform="x", account_id=user_id, handle=f"user{user_id}")
 
     def handle(self, req: Request) -> tuple[int, Any, dict[str, str]]:
@@ -252,33 +326,81 @@ class FakeX:
         user = self.users.get(user_id)
         if user is None or user["suspended"]:
             detail = f"User has been suspended: [{user_id}]." if user else f"Could not find user with id: [{user_id}]."
-            return 200, {"errors": [{"value": user_id, "detail": detail, "title": "Forbidden" if user else "Not Found Error",
-                                     "resource_type": "user", "parameter": "id", "resource_id": user_id,
-                                     "type": "https://api.twitter.com/2/problems/resource-not-found"}]}, {}
+            return (
+                200,
+                {
+                    "errors": [
+                        {
+                            "value": user_id,
+                            "detail": detail,
+                            "title": "Forbidden" if user else "Not Found Error",
+                            "resource_type": "user",
+                            "parameter": "id",
+                            "resource_id": user_id,
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+                {},
+            )
         if not tweets:
-            return 200, {"data": {"id": user_id, "name": "Contoh", "username": f"user{user_id}",
-                                  "public_metrics": {"followers_count": user["followers"], "following_count": 1,
-                                                     "tweet_count": len(user["tweets"]), "listed_count": 0}}}, {}
+            return (
+                200,
+                {
+                    "data": {
+                        "id": user_id,
+                        "name": "Contoh",
+                        "username": f"user{user_id}",
+                        "public_metrics": {
+                            "followers_count": user["followers"],
+                            "following_count": 1,
+                            "tweet_count": len(user["tweets"]),
+                            "listed_count": 0,
+                        },
+                    }
+                },
+                {},
+            )
         q = req.query
         lo = dt.datetime.fromisoformat(q["start_time"].replace("Z", "+00:00"))
-        hi = dt.datetime.fromisoformat(q["end_time"].replace("Z", "+00:00")) if "end_time" in q else dt.datetime.max.replace(tzinfo=UTC)
+        hi = (
+            dt.datetime.fromisoformat(q["end_time"].replace("Z", "+00:00"))
+            if "end_time" in q
+            else dt.datetime.max.replace(tzinfo=UTC)
+        )
         found = [(tid, t) for tid, t in user["tweets"] if lo <= t < hi]
         start = int(q.get("pagination_token", "0"))
-        chunk = found[start:start + self.page_size]
+        chunk = found[start : start + self.page_size]
         if not chunk:
             return 200, {"meta": {"result_count": 0}}, {}
         data, media = [], []
         for n, (tid, t) in enumerate(chunk):
-            tweet = {"id": tid, "created_at": t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"), "text": f"post {tid}",
-                     "edit_history_tweet_ids": [tid],
-                     "public_metrics": {"retweet_count": 4, "reply_count": 1, "like_count": 30, "quote_count": 0,
-                                        "bookmark_count": 0, "impression_count": 900}}
+            tweet = {
+                "id": tid,
+                "created_at": t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "text": f"post {tid}",
+                "edit_history_tweet_ids": [tid],
+                "public_metrics": {
+                    "retweet_count": 4,
+                    "reply_count": 1,
+                    "like_count": 30,
+                    "quote_count": 0,
+                    "bookmark_count": 0,
+                    "impression_count": 900,
+                },
+            }
             if "author_id" in q.get("tweet.fields", "").split(","):  # as X: only the fields asked for
                 tweet["author_id"] = user_id
             if n % 2 == 0:
                 tweet["attachments"] = {"media_keys": [f"7_{tid}"]}
-                media.append({"media_key": f"7_{tid}", "type": "video", "duration_ms": 15000,
-                              "public_metrics": {"view_count": 700}})
+                media.append(
+                    {
+                        "media_key": f"7_{tid}",
+                        "type": "video",
+                        "duration_ms": 15000,
+                        "public_metrics": {"view_count": 700},
+                    }
+                )
             data.append(tweet)
         meta: dict[str, Any] = {"result_count": len(chunk), "newest_id": chunk[0][0], "oldest_id": chunk[-1][0]}
         if start + self.page_size < len(found):
@@ -316,9 +438,14 @@ class FakeFacebook:
     def env(self) -> dict[str, str]:
         return {"GSM_FACEBOOK_TOKEN": self.TOKEN, "GSM_FACEBOOK_BASE_URL": f"{self.server.url}/v21.0"}
 
-    def add(self, page_id: str, posts: list[tuple[str, dt.datetime]], followers: int = 2000, deleted: bool = False) -> Account:
-        self.pages[page_id] = {"posts": sorted(posts, key=lambda p: p[1], reverse=True), "followers": followers,
-                               "deleted": deleted}
+    def add(
+        self, page_id: str, posts: list[tuple[str, dt.datetime]], followers: int = 2000, deleted: bool = False
+    ) -> Account:
+        self.pages[page_id] = {
+            "posts": sorted(posts, key=lambda p: p[1], reverse=True),
+            "followers": followers,
+            "deleted": deleted,
+        }
         return Account(platform="facebook", account_id=page_id)
 
     def handle(self, req: Request) -> tuple[int, Any, dict[str, str]]:
@@ -328,23 +455,43 @@ class FakeFacebook:
         m = re.fullmatch(r"/v21\.0/([^/]+)(/posts)?", req.path)
         page = self.pages.get(m.group(1)) if m else None
         if page is None or page["deleted"]:
-            return 400, graph_error(100, f"Unsupported get request. Object with ID '{m.group(1) if m else '?'}' does not "
-                                    "exist, cannot be loaded due to missing permissions, or does not support this operation.", 33), {}
+            return (
+                400,
+                graph_error(
+                    100,
+                    f"Unsupported get request. Object with ID '{m.group(1) if m else '?'}' does not "
+                    "exist, cannot be loaded due to missing permissions, or does not support this operation.",
+                    33,
+                ),
+                {},
+            )
         page_id = m.group(1)
         if not m.group(2):
-            return 200, {"id": page_id, "name": f"Page {page_id}", "followers_count": page["followers"],
-                         "fan_count": page["followers"] - 10}, {}
+            return (
+                200,
+                {
+                    "id": page_id,
+                    "name": f"Page {page_id}",
+                    "followers_count": page["followers"],
+                    "fan_count": page["followers"] - 10,
+                },
+                {},
+            )
         since, until = int(q["since"]), int(q["until"])
         found = [(pid, t) for pid, t in page["posts"] if since <= t.timestamp() <= until]
         start = int(q.get("after", "0"))
         size = min(int(q.get("limit", "25")), self.page_size)
-        chunk = found[start:start + size]
+        chunk = found[start : start + size]
         data = []
         for n, (pid, t) in enumerate(chunk):
-            post = {"id": f"{page_id}_{pid}", "created_time": graph_time(t), "message": f"Post {pid}",
-                    "attachments": {"data": [{"media_type": "video" if n % 2 else "photo"}]},
-                    "reactions": {"data": [], "summary": {"total_count": 100 + n}},
-                    "comments": {"data": [], "summary": {"total_count": 7}}}
+            post = {
+                "id": f"{page_id}_{pid}",
+                "created_time": graph_time(t),
+                "message": f"Post {pid}",
+                "attachments": {"data": [{"media_type": "video" if n % 2 else "photo"}]},
+                "reactions": {"data": [], "summary": {"total_count": 100 + n}},
+                "comments": {"data": [], "summary": {"total_count": 7}},
+            }
             if "from" in q["fields"].split(","):  # as Graph: only the fields asked for
                 post["from"] = {"name": f"Page {page_id}", "id": page_id}
             if n % 2 == 0:
@@ -372,11 +519,18 @@ class FakeInstagram:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"GSM_INSTAGRAM_TOKEN": self.TOKEN, "GSM_INSTAGRAM_USER_ID": self.CALLER,
-                "GSM_INSTAGRAM_BASE_URL": f"{self.server.url}/v21.0"}
+        return {
+            "GSM_INSTAGRAM_TOKEN": self.TOKEN,
+            "GSM_INSTAGRAM_USER_ID": self.CALLER,
+            "GSM_INSTAGRAM_BASE_URL": f"{self.server.url}/v21.0",
+        }
 
     def add(self, ig_id: str, username: str, media: list[tuple[str, dt.datetime]], followers: int = 3000) -> Account:
-        self.users[username] = {"id": ig_id, "media": sorted(media, key=lambda p: p[1], reverse=True), "followers": followers}
+        self.users[username] = {
+            "id": ig_id,
+            "media": sorted(media, key=lambda p: p[1], reverse=True),
+            "followers": followers,
+        }
         return Account(platform="instagram", account_id=ig_id, handle=username)
 
     def handle(self, req: Request) -> tuple[int, Any, dict[str, str]]:
@@ -397,14 +551,26 @@ class FakeInstagram:
             return 200, {"business_discovery": found, "id": self.CALLER}, {}
         after = re.search(r"media\.after\(([^)]*)\)", inner)
         start = int(after.group(1)[1:]) if after else 0
-        chunk = user["media"][start:start + self.page_size]
-        data = [{"id": mid, "timestamp": graph_time(t), "media_type": "VIDEO" if n % 2 else "CAROUSEL_ALBUM",
-                 "media_product_type": "REELS" if n % 2 else "FEED", "like_count": 0 if n % 2 else 120,
-                 "comments_count": 9, "caption": f"Caption {mid}"} for n, (mid, t) in enumerate(chunk)]
+        chunk = user["media"][start : start + self.page_size]
+        data = [
+            {
+                "id": mid,
+                "timestamp": graph_time(t),
+                "media_type": "VIDEO" if n % 2 else "CAROUSEL_ALBUM",
+                "media_product_type": "REELS" if n % 2 else "FEED",
+                "like_count": 0 if n % 2 else 120,
+                "comments_count": 9,
+                "caption": f"Caption {mid}",
+            }
+            for n, (mid, t) in enumerate(chunk)
+        ]
         if ",username}" in inner:  # as Graph: only the fields asked for
             data = [m | {"username": username} for m in data]
         found["followers_count"] = user["followers"]
-        found["media"] = {"data": data, "paging": {"cursors": {"before": f"c{start}", "after": f"c{start + len(chunk)}"}}}
+        found["media"] = {
+            "data": data,
+            "paging": {"cursors": {"before": f"c{start}", "after": f"c{start + len(chunk)}"}},
+        }
         return 200, {"business_discovery": found, "id": self.CALLER}, {}
 
 
@@ -435,33 +601,73 @@ class FakeTikTok:
 
     def handle(self, req: Request) -> tuple[int, Any, dict[str, str]]:
         if req.headers.get("authorization") != f"Bearer {self.TOKEN}":
-            return 401, self.body({}, "access_token_invalid", "The access token is invalid or not found in the request."), {}
+            return (
+                401,
+                self.body({}, "access_token_invalid", "The access token is invalid or not found in the request."),
+                {},
+            )
         if req.method != "POST":
             return 405, self.body({}, "invalid_params", "POST only"), {}
         if req.path == "/v2/research/user/info/":
             user = self.users.get((req.body or {}).get("username", ""))
             if user is None:
                 return 400, self.body({}, "invalid_params", "user does not exist or is private"), {}
-            return 200, self.body({"display_name": "Contoh", "follower_count": user["followers"], "following_count": 3,
-                                   "likes_count": 99000, "video_count": len(user["videos"])}), {}
+            return (
+                200,
+                self.body(
+                    {
+                        "display_name": "Contoh",
+                        "follower_count": user["followers"],
+                        "following_count": 3,
+                        "likes_count": 99000,
+                        "video_count": len(user["videos"]),
+                    }
+                ),
+                {},
+            )
         if req.path == "/v2/research/video/query/":
             b = req.body or {}
             first = dt.datetime.strptime(b["start_date"], "%Y%m%d").date()
             last = dt.datetime.strptime(b["end_date"], "%Y%m%d").date()
             self.queries.append((b["start_date"], b["end_date"]))
             if (last - first).days > 30 or last < first:
-                return 400, self.body({}, "invalid_params", "end_date must be no more than 30 days after start_date"), {}
+                return (
+                    400,
+                    self.body({}, "invalid_params", "end_date must be no more than 30 days after start_date"),
+                    {},
+                )
             username = b["query"]["and"][0]["field_values"][0]
             user = self.users.get(username, {"videos": []})
             found = [(vid, t) for vid, t in user["videos"] if first <= t.astimezone(UTC).date() <= last]
             cursor = int(b.get("cursor") or 0)
             if cursor and b.get("search_id") != f"search-{username}":
                 return 400, self.body({}, "invalid_params", "Search Id is invalid or expired"), {}
-            chunk = found[cursor:cursor + self.page_size]
-            videos = [{"id": vid, "create_time": int(t.timestamp()), "username": username, "view_count": 1200,
-                       "like_count": 80, "comment_count": 5, "share_count": 2, "video_duration": 31} for vid, t in chunk]
-            return 200, self.body({"videos": videos, "cursor": cursor + len(chunk),
-                                   "has_more": cursor + len(chunk) < len(found), "search_id": f"search-{username}"}), {}
+            chunk = found[cursor : cursor + self.page_size]
+            videos = [
+                {
+                    "id": vid,
+                    "create_time": int(t.timestamp()),
+                    "username": username,
+                    "view_count": 1200,
+                    "like_count": 80,
+                    "comment_count": 5,
+                    "share_count": 2,
+                    "video_duration": 31,
+                }
+                for vid, t in chunk
+            ]
+            return (
+                200,
+                self.body(
+                    {
+                        "videos": videos,
+                        "cursor": cursor + len(chunk),
+                        "has_more": cursor + len(chunk) < len(found),
+                        "search_id": f"search-{username}",
+                    }
+                ),
+                {},
+            )
         return 404, self.body({}, "invalid_params", "no such endpoint"), {}
 
 

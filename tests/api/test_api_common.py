@@ -41,7 +41,11 @@ def post_count(report: PullReport) -> int:
             if env["kind"] != "posts":
                 continue
             body = env["response"]
-            items = (body.get("items") or body.get("data") or (body.get("business_discovery") or {}).get("media", {}).get("data"))
+            items = (
+                body.get("items")
+                or body.get("data")
+                or (body.get("business_discovery") or {}).get("media", {}).get("data")
+            )
             if isinstance(items, dict):
                 items = items.get("videos")
             total += len(items or [])
@@ -74,7 +78,9 @@ def test_every_platform_pulls_profile_and_posts_in_envelopes(platform, fake_api,
     for path in r.files:
         rel = path.relative_to(res.out)
         assert rel.parts[0] == platform and rel.parts[1] in {a.account_id for a in accounts}
-        assert rel.name.startswith(("posts-2025-03-01_2025-03-03", "profile-20250305T090000")) and rel.name.endswith(".jsonl")
+        assert rel.name.startswith(("posts-2025-03-01_2025-03-03", "profile-20250305T090000")) and rel.name.endswith(
+            ".jsonl"
+        )
         for env in read_envelopes(path):
             assert set(env) == ENVELOPE_KEYS
             assert env["platform"] == platform and env["account_id"] == rel.parts[1]
@@ -177,9 +183,13 @@ def test_open_window_is_pulled_again_without_overwriting(fake_api, run_pull):
 def test_rerun_after_a_failure_pulls_only_what_did_not_land(fake_api, run_pull):
     fake = fake_api("youtube")
     a, b, c = fill(fake, 3)
-    fake.server.fail("/playlistItems", status=500, times=-1, when=lambda r: r.query.get("playlistId") == "UU" + b.account_id[2:])
+    fake.server.fail(
+        "/playlistItems", status=500, times=-1, when=lambda r: r.query.get("playlistId") == "UU" + b.account_id[2:]
+    )
     first = run_pull(fake, [a, b, c], max_retries=1).report
-    assert sorted(first.accounts_done) == sorted([a.account_id, c.account_id]) and list(first.accounts_failed) == [b.account_id]
+    assert sorted(first.accounts_done) == sorted([a.account_id, c.account_id]) and list(first.accounts_failed) == [
+        b.account_id
+    ]
     fake.server.clear_faults()
     mark = len(fake.server.requests)
     second = run_pull(fake, [a, b, c], fetched_at=FETCHED_AT + dt.timedelta(days=1)).report
@@ -246,7 +256,13 @@ def test_landed_envelopes_parse_with_the_project_parsers(fake_api, run_pull, tmp
     """What the api source lands is what the platform parsers read: nothing quarantined."""
     support = pytest.importorskip("tests.support")
     out = tmp_path / "out"
-    registry_lines = ["institutions:", "  - id: contoh", "    name: Contoh", "    cluster: kementerian", "    accounts:"]
+    registry_lines = [
+        "institutions:",
+        "  - id: contoh",
+        "    name: Contoh",
+        "    cluster: kementerian",
+        "    accounts:",
+    ]
     expected = 0
     for platform in sorted(PLATFORM_ENV):
         fake = fake_api(platform)
@@ -254,8 +270,10 @@ def test_landed_envelopes_parse_with_the_project_parsers(fake_api, run_pull, tmp
         r = run_pull(fake, accounts, out_dir=out).report
         assert r.ok
         expected += post_count(r)
-        registry_lines += [f'      - {{platform: {a.platform}, account_id: "{a.account_id}", handle: "{a.handle or ""}"}}'
-                           for a in accounts]
+        registry_lines += [
+            f'      - {{platform: {a.platform}, account_id: "{a.account_id}", handle: "{a.handle or ""}"}}'
+            for a in accounts
+        ]
     registry = tmp_path / "registry.yaml"
     registry.write_text("\n".join(registry_lines) + "\n")
     editions = support.sample_editions(tmp_path / "editions.yaml")
@@ -287,13 +305,17 @@ def test_scrubber_removes_credentials_from_text_params_and_bodies():
     from gsm_platform.sources.api.http import Scrubber
 
     s = Scrubber(["s3cr3t-value-1"])
-    text = s.text("GET https://h/x?part=a&key=AIzaXYZ&access_token=EAAB123 Authorization: Bearer abcdef123 s3cr3t-value-1")
+    text = s.text(
+        "GET https://h/x?part=a&key=AIzaXYZ&access_token=EAAB123 Authorization: Bearer abcdef123 s3cr3t-value-1"
+    )
     assert "AIzaXYZ" not in text and "EAAB123" not in text and "abcdef123" not in text and "s3cr3t-value-1" not in text
     assert "pagination_token=keepme" in s.text("pagination_token=keepme")
     assert s.params({"key": "k", "access_token": "t", "fields": "id", "x": "has s3cr3t-value-1"}) == {"fields": "id"}
     body = {"paging": {"next": "https://g/v21.0/1/posts?access_token=EAAB123&after=Q"}, "message": "monkey=banana"}
-    assert s.body(body) == {"paging": {"next": "https://g/v21.0/1/posts?access_token=REDACTED&after=Q"},
-                            "message": "monkey=banana"}
+    assert s.body(body) == {
+        "paging": {"next": "https://g/v21.0/1/posts?access_token=REDACTED&after=Q"},
+        "message": "monkey=banana",
+    }
 
 
 def test_next_pacific_midnight_follows_daylight_saving():
@@ -320,8 +342,19 @@ def test_a_dead_endpoint_stops_the_platform_in_one_line(tmp_path):
     messages: list[str] = []
     sleeps: list[float] = []
     env = {"GSM_X_TOKEN": "x-token-1234", BASE_URL_ENV["x"]: f"http://127.0.0.1:{port}"}
-    report = pull_platform("x", accounts, START, END, tmp_path, env=env, fetched_at=FETCHED_AT, sleep=sleeps.append,
-                           progress=messages.append, max_retries=3, concurrency=4)
+    report = pull_platform(
+        "x",
+        accounts,
+        START,
+        END,
+        tmp_path,
+        env=env,
+        fetched_at=FETCHED_AT,
+        sleep=sleeps.append,
+        progress=messages.append,
+        max_retries=3,
+        concurrency=4,
+    )
     assert report.unreachable and not report.accounts_failed and not report.files
     assert sorted(report.accounts_pending) == sorted(a.account_id for a in accounts)
     summary = report.summary()

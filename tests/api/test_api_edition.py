@@ -12,16 +12,36 @@ from gsm_platform.registry import Edition, Registry
 from gsm_platform.sources.api import ApiCredentialError, PullReport
 from gsm_platform.sources.api.edition import NoCredentials, edition_accounts, pull_edition
 
-REGISTRY = Registry.model_validate({"institutions": [
-    {"id": "a", "name": "A", "cluster": "kementerian", "accounts": [
-        {"platform": "x", "account_id": "1"}, {"platform": "youtube", "account_id": "UC1"},
-        {"platform": "tiktok", "account_id": "a_tt"}]},
-    {"id": "b", "name": "B", "cluster": "bumn", "accounts": [{"platform": "x", "account_id": "2"}]},
-    {"id": "c", "name": "C", "cluster": "lembaga", "accounts": [{"platform": "x", "account_id": "3"},
-                                                              {"platform": "facebook", "account_id": "99"}]},
-]})
-EDITION = Edition(id="e", start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1), clusters=("kementerian", "lembaga"),
-                  platforms=("x", "youtube", "instagram"))
+REGISTRY = Registry.model_validate(
+    {
+        "institutions": [
+            {
+                "id": "a",
+                "name": "A",
+                "cluster": "kementerian",
+                "accounts": [
+                    {"platform": "x", "account_id": "1"},
+                    {"platform": "youtube", "account_id": "UC1"},
+                    {"platform": "tiktok", "account_id": "a_tt"},
+                ],
+            },
+            {"id": "b", "name": "B", "cluster": "bumn", "accounts": [{"platform": "x", "account_id": "2"}]},
+            {
+                "id": "c",
+                "name": "C",
+                "cluster": "lembaga",
+                "accounts": [{"platform": "x", "account_id": "3"}, {"platform": "facebook", "account_id": "99"}],
+            },
+        ]
+    }
+)
+EDITION = Edition(
+    id="e",
+    start=dt.date(2025, 3, 1),
+    end=dt.date(2025, 4, 1),
+    clusters=("kementerian", "lembaga"),
+    platforms=("x", "youtube", "instagram"),
+)
 ENV = {"GSM_X_TOKEN": "t-x-123456", "GSM_YOUTUBE_KEY": "k-yt-123456"}
 
 
@@ -37,7 +57,9 @@ class Recorder:
         progress(f"{platform}: 1/1 accounts")
         if platform in self.fail:
             raise self.fail[platform]
-        return PullReport(platform, start, end, accounts_total=len(accounts), accounts_done=[a.account_id for a in accounts])
+        return PullReport(
+            platform, start, end, accounts_total=len(accounts), accounts_done=[a.account_id for a in accounts]
+        )
 
 
 def test_edition_accounts_are_the_editions_clusters_on_its_platforms():
@@ -47,9 +69,18 @@ def test_edition_accounts_are_the_editions_clusters_on_its_platforms():
 
 def test_pull_edition_pulls_the_edition_window_and_logs_on_the_calling_thread(tmp_path):
     puller, messages, where = Recorder(), [], set()
-    result = pull_edition(REGISTRY, EDITION, tmp_path, puller,
-                          progress=lambda m: (messages.append(m), where.add(threading.current_thread().name)), env=ENV)
-    assert puller.calls == {"x": (["1", "3"], EDITION.start, EDITION.end), "youtube": (["UC1"], EDITION.start, EDITION.end)}
+    result = pull_edition(
+        REGISTRY,
+        EDITION,
+        tmp_path,
+        puller,
+        progress=lambda m: (messages.append(m), where.add(threading.current_thread().name)),
+        env=ENV,
+    )
+    assert puller.calls == {
+        "x": (["1", "3"], EDITION.start, EDITION.end),
+        "youtube": (["UC1"], EDITION.start, EDITION.end),
+    }
     assert sorted(messages) == ["x: 1/1 accounts", "youtube: 1/1 accounts"]
     assert where == {threading.current_thread().name} and all(t.startswith("gsm-edition") for t in puller.threads)
     assert set(result.reports) == {"x", "youtube"} and result.no_accounts == ["instagram"] and not result.warnings()

@@ -14,8 +14,14 @@ PAGE = "100064500000001"
 
 
 def posts() -> list:
-    return [("9", wib(3, 0, 1)), ("5", wib(2, 22)), ("4", wib(2, 9)), ("3", wib(1, 15)), ("2", wib(1, 0)),
-            ("1", wib(28, 20, month=2))]
+    return [
+        ("9", wib(3, 0, 1)),
+        ("5", wib(2, 22)),
+        ("4", wib(2, 9)),
+        ("3", wib(1, 15)),
+        ("2", wib(1, 0)),
+        ("1", wib(28, 20, month=2)),
+    ]
 
 
 def test_pages_via_paging_next_without_landing_the_token(fake_api, run_pull, envelopes_of):
@@ -29,8 +35,10 @@ def test_pages_via_paging_next_without_landing_the_token(fake_api, run_pull, env
     calls = fb.server.hits("/posts")
     assert [c.query.get("after") for c in calls] == [None, "2"]
     q = calls[0].query
-    assert q["fields"] == ("id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
-                           "comments.summary(total_count),shares")
+    assert q["fields"] == (
+        "id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
+        "comments.summary(total_count),shares"
+    )
     assert q["since"] == "1740762000" and q["until"] == str(1740934800 - 1) and q["limit"] == "100"
     assert all(c.query["access_token"] == fb.TOKEN for c in fb.server.requests)
     env = found[0]
@@ -41,7 +49,10 @@ def test_pages_via_paging_next_without_landing_the_token(fake_api, run_pull, env
     for path in r.files:
         assert fb.TOKEN not in path.read_text()
     (profile,) = envelopes_of(r, "profile")
-    assert profile["request"] == {"endpoint": f"/v21.0/{PAGE}", "params": {"fields": "id,name,followers_count,fan_count"}}
+    assert profile["request"] == {
+        "endpoint": f"/v21.0/{PAGE}",
+        "params": {"fields": "id,name,followers_count,fan_count"},
+    }
     assert profile["response"]["followers_count"] == 1523400
 
 
@@ -49,10 +60,24 @@ def test_pages_via_paging_next_without_landing_the_token(fake_api, run_pull, env
 def test_graph_rate_limit_codes_wait_and_retry(fake_api, run_pull, envelopes_of, code):
     fb = fake_api("facebook")
     acc = fb.add(PAGE, posts())
-    usage = {PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 10, "total_time": 10,
-                     "estimated_time_to_regain_access": 2}]}
-    fb.server.fail("/posts", status=400 if code != 4 else 403, body=graph_error(code, "Calls to this api have exceeded the rate limit."),
-                   headers={"X-Business-Use-Case-Usage": json.dumps(usage)} if code == 32 else {}, times=1)
+    usage = {
+        PAGE: [
+            {
+                "type": "pages",
+                "call_count": 100,
+                "total_cputime": 10,
+                "total_time": 10,
+                "estimated_time_to_regain_access": 2,
+            }
+        ]
+    }
+    fb.server.fail(
+        "/posts",
+        status=400 if code != 4 else 403,
+        body=graph_error(code, "Calls to this api have exceeded the rate limit."),
+        headers={"X-Business-Use-Case-Usage": json.dumps(usage)} if code == 32 else {},
+        times=1,
+    )
     res = run_pull(fb, [acc])
     assert res.report.ok
     assert len(res.sleeps) == 1

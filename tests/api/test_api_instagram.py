@@ -12,8 +12,16 @@ IG = "17841400000000001"
 
 
 def media() -> list:
-    return [("m8", wib(4, 8)), ("m7", wib(3, 1)), ("m6", wib(2, 20)), ("m5", wib(2, 10)), ("m4", wib(1, 3)),
-            ("m3", wib(28, 10, month=2)), ("m2", wib(27, 10, month=2)), ("m1", wib(26, 10, month=2))]
+    return [
+        ("m8", wib(4, 8)),
+        ("m7", wib(3, 1)),
+        ("m6", wib(2, 20)),
+        ("m5", wib(2, 10)),
+        ("m4", wib(1, 3)),
+        ("m3", wib(28, 10, month=2)),
+        ("m2", wib(27, 10, month=2)),
+        ("m1", wib(26, 10, month=2)),
+    ]
 
 
 def test_business_discovery_pages_with_after_and_stops_before_start(fake_api, run_pull, envelopes_of):
@@ -21,7 +29,11 @@ def test_business_discovery_pages_with_after_and_stops_before_start(fake_api, ru
     acc = ig.add(IG, "contohkementerian", media(), followers=2301100)
     r = run_pull(ig, [acc]).report
     assert r.ok and r.accounts_done == [IG]
-    calls = [c.query["fields"] for c in ig.server.hits("/v21.0/") if "media{" in c.query["fields"] or "media." in c.query["fields"]]
+    calls = [
+        c.query["fields"]
+        for c in ig.server.hits("/v21.0/")
+        if "media{" in c.query["fields"] or "media." in c.query["fields"]
+    ]
     inner = "{id,timestamp,media_type,media_product_type,like_count,comments_count,caption,username}"
     assert calls == [
         f"business_discovery.username(contohkementerian){{followers_count,media{inner}}}",
@@ -29,7 +41,12 @@ def test_business_discovery_pages_with_after_and_stops_before_start(fake_api, ru
         f"business_discovery.username(contohkementerian){{followers_count,media.after(c4){inner}}}",
     ]  # [m8 m7] out of window (not landed), [m6 m5] landed, [m4 m3] landed and older than start: stop
     posts = envelopes_of(r, "posts")
-    assert [m["id"] for env in posts for m in env["response"]["business_discovery"]["media"]["data"]] == ["m6", "m5", "m4", "m3"]
+    assert [m["id"] for env in posts for m in env["response"]["business_discovery"]["media"]["data"]] == [
+        "m6",
+        "m5",
+        "m4",
+        "m3",
+    ]
     for env in posts:
         assert env["account_id"] == IG  # the registry id, not the caller's
         assert env["request"]["endpoint"] == f"/v21.0/{ig.CALLER}"

@@ -11,8 +11,14 @@ from gsm_platform.sources.api import ApiCredentialError
 
 
 def tweets(prefix: str) -> list:
-    return [(f"{prefix}9", wib(3, 0)), (f"{prefix}5", wib(2, 23)), (f"{prefix}4", wib(2, 8)), (f"{prefix}3", wib(1, 12)),
-            (f"{prefix}2", wib(1, 0)), (f"{prefix}1", wib(28, 23, 59, month=2))]
+    return [
+        (f"{prefix}9", wib(3, 0)),
+        (f"{prefix}5", wib(2, 23)),
+        (f"{prefix}4", wib(2, 8)),
+        (f"{prefix}3", wib(1, 12)),
+        (f"{prefix}2", wib(1, 0)),
+        (f"{prefix}1", wib(28, 23, 59, month=2)),
+    ]
 
 
 def test_pages_with_next_token_and_sends_the_window(fake_api, run_pull, envelopes_of):
@@ -48,8 +54,14 @@ def test_429_waits_until_x_rate_limit_reset_then_retries(fake_api, run_pull, env
     x = fake_api("x")
     acc = x.add("1234567890", tweets("19"))
     reset = int(time.time()) + 3
-    x.server.fail("/tweets", status=429, body={"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
-                  headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"}, after=1, times=1)
+    x.server.fail(
+        "/tweets",
+        status=429,
+        body={"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
+        headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+        after=1,
+        times=1,
+    )
     res = run_pull(x, [acc])
     assert res.report.ok
     assert len(res.sleeps) == 1 and 2.0 <= res.sleeps[0] <= 5.0  # waited until the reset epoch (+1 s)
@@ -60,8 +72,13 @@ def test_429_waits_until_x_rate_limit_reset_then_retries(fake_api, run_pull, env
 def test_rate_limit_longer_than_the_bound_stops_the_platform(fake_api, run_pull):
     x = fake_api("x")
     acc = x.add("1", tweets("1"))
-    x.server.fail("/tweets", status=429, body={"title": "Too Many Requests"},
-                  headers={"x-rate-limit-reset": str(int(time.time()) + 3600)}, times=-1)
+    x.server.fail(
+        "/tweets",
+        status=429,
+        body={"title": "Too Many Requests"},
+        headers={"x-rate-limit-reset": str(int(time.time()) + 3600)},
+        times=-1,
+    )
     res = run_pull(x, [acc], max_wait_seconds=60)
     assert res.sleeps == []
     assert res.report.stopped_reason.startswith("rate limited by x") and "resume after" in res.report.stopped_reason

@@ -16,10 +16,16 @@ CH2 = "UCbbbbbbbbbbbbbbbbbbbbb2"
 def channel_videos(prefix: str) -> list:
     # newest first: 2 after the window, 5 inside (one deleted), 3 before it
     return [
-        (f"{prefix}n2", wib(4, 10)), (f"{prefix}n1", wib(3, 0)),
-        (f"{prefix}w5", wib(2, 23, 59)), (f"{prefix}w4", wib(2, 12)), (f"{prefix}w3", wib(2, 1)),
-        (f"{prefix}w2", wib(1, 9)), (f"{prefix}w1", wib(1, 0)),
-        (f"{prefix}o1", wib(28, 23, month=2)), (f"{prefix}o2", wib(27, 8, month=2)), (f"{prefix}o3", wib(20, 8, month=2)),
+        (f"{prefix}n2", wib(4, 10)),
+        (f"{prefix}n1", wib(3, 0)),
+        (f"{prefix}w5", wib(2, 23, 59)),
+        (f"{prefix}w4", wib(2, 12)),
+        (f"{prefix}w3", wib(2, 1)),
+        (f"{prefix}w2", wib(1, 9)),
+        (f"{prefix}w1", wib(1, 0)),
+        (f"{prefix}o1", wib(28, 23, month=2)),
+        (f"{prefix}o2", wib(27, 8, month=2)),
+        (f"{prefix}o3", wib(20, 8, month=2)),
     ]
 
 
@@ -43,8 +49,10 @@ def test_pages_to_the_end_of_the_window_and_stops_at_start(fake_api, run_pull, e
         assert env["response"]["kind"] == "youtube#videoListResponse"
         assert env["fetched_at"] == "2025-03-05T09:00:00+07:00"
     (profile,) = envelopes_of(r, "profile")
-    assert profile["request"] == {"endpoint": "/youtube/v3/channels",
-                                  "params": {"part": "statistics,contentDetails", "id": CH1}}
+    assert profile["request"] == {
+        "endpoint": "/youtube/v3/channels",
+        "params": {"part": "statistics,contentDetails", "id": CH1},
+    }
     assert profile["response"]["items"][0]["statistics"]["subscriberCount"] == "301000"
     # 1 channels + 3 playlistItems + 3 videos calls (one per playlist page with ids in the window)
     assert r.pages == 7 and r.envelopes == 4  # 3 posts + 1 profile
@@ -99,10 +107,15 @@ def test_quota_stop_leaves_other_accounts_pending_not_failed(fake_api, run_pull)
 def test_bad_key_raises_credential_error_naming_the_variable(fake_api, run_pull, status, reason):
     yt = fake_api("youtube")
     acc = yt.add(CH1, channel_videos("a"))
-    body = {"error": {"code": status, "message": "API key not valid. Please pass a valid API key.",
-                      "errors": [{"reason": reason}] if reason != "API_KEY_INVALID" else [{"reason": "badRequest"}],
-                      "status": "INVALID_ARGUMENT",
-                      "details": [{"reason": reason}] if reason == "API_KEY_INVALID" else []}}
+    body = {
+        "error": {
+            "code": status,
+            "message": "API key not valid. Please pass a valid API key.",
+            "errors": [{"reason": reason}] if reason != "API_KEY_INVALID" else [{"reason": "badRequest"}],
+            "status": "INVALID_ARGUMENT",
+            "details": [{"reason": reason}] if reason == "API_KEY_INVALID" else [],
+        }
+    }
     yt.server.fail("/channels", status=status, body=body, times=-1)
     with pytest.raises(ApiCredentialError) as info:
         run_pull(yt, [acc])

@@ -48,8 +48,14 @@ class Edition:
         n = 0
         for cluster, count in [*CLUSTERS.items(), ("bumn", 1)]:  # bumn: not in the edition, never pulled
             for k in range(count):
-                institutions.append({"id": f"{cluster}-{k}", "name": f"{cluster.title()} {k}", "cluster": cluster,
-                                     "accounts": self.accounts(n, posts=3 + n, count=cluster != "bumn")})
+                institutions.append(
+                    {
+                        "id": f"{cluster}-{k}",
+                        "name": f"{cluster.title()} {k}",
+                        "cluster": cluster,
+                        "accounts": self.accounts(n, posts=3 + n, count=cluster != "bumn"),
+                    }
+                )
                 n += 1
         self.deleted_page = self.ids["facebook"][1]
         self.fakes["facebook"].pages[self.deleted_page]["deleted"] = True
@@ -57,21 +63,46 @@ class Edition:
         self.registry = tmp_path / "registry.yaml"
         self.registry.write_text(json.dumps({"institutions": institutions}, indent=1))  # JSON is YAML
         self.editions = tmp_path / "editions.yaml"
-        self.editions.write_text(json.dumps({"editions": [{
-            "id": EDITION, "name": "api test edition", "start": START.isoformat(), "end": END.isoformat(),
-            "clusters": list(CLUSTERS), "platforms": list(self.fakes), "methodology": "v1"}]}))
+        self.editions.write_text(
+            json.dumps(
+                {
+                    "editions": [
+                        {
+                            "id": EDITION,
+                            "name": "api test edition",
+                            "start": START.isoformat(),
+                            "end": END.isoformat(),
+                            "clusters": list(CLUSTERS),
+                            "platforms": list(self.fakes),
+                            "methodology": "v1",
+                        }
+                    ]
+                }
+            )
+        )
 
     def accounts(self, n: int, posts: int, count: bool) -> list[dict]:
         f = self.fakes
         times = times_for(posts)
         made = [
-            f["facebook"].add(f"10006450000{n:04d}", [(f"{k}", t) for k, t in enumerate(times)], followers=2000 + 300 * n),
-            f["instagram"].add(f"1784140000000{n:04d}", f"akun{n}", [(f"m{n}_{k}", t) for k, t in enumerate(times)],
-                               followers=3000 + 200 * n),
+            f["facebook"].add(
+                f"10006450000{n:04d}", [(f"{k}", t) for k, t in enumerate(times)], followers=2000 + 300 * n
+            ),
+            f["instagram"].add(
+                f"1784140000000{n:04d}",
+                f"akun{n}",
+                [(f"m{n}_{k}", t) for k, t in enumerate(times)],
+                followers=3000 + 200 * n,
+            ),
             f["x"].add(f"90{n:04d}", [(f"7{n:03d}{k:03d}", t) for k, t in enumerate(times)], followers=500 + 50 * n),
-            f["youtube"].add(f"UC{n:022d}", [(f"vid{n}_{k}", t) for k, t in enumerate(times)], subscribers=1000 + 10 * n),
-            f["tiktok"].add(f"tt{n}", [(7340000000000000000 + 1000 * n + k, t) for k, t in enumerate(times)],
-                            followers=4000 + 100 * n),
+            f["youtube"].add(
+                f"UC{n:022d}", [(f"vid{n}_{k}", t) for k, t in enumerate(times)], subscribers=1000 + 10 * n
+            ),
+            f["tiktok"].add(
+                f"tt{n}",
+                [(7340000000000000000 + 1000 * n + k, t) for k, t in enumerate(times)],
+                followers=4000 + 100 * n,
+            ),
         ]
         out = []
         for account in made:
@@ -81,7 +112,13 @@ class Edition:
                 for post_id, t in self.posts_of(p, account.account_id):
                     if in_window(t):
                         self.served[p].add(post_id)
-            out.append({"platform": p, "account_id": account.account_id, **({"handle": account.handle} if account.handle else {})})
+            out.append(
+                {
+                    "platform": p,
+                    "account_id": account.account_id,
+                    **({"handle": account.handle} if account.handle else {}),
+                }
+            )
         return out
 
     def posts_of(self, platform: str, account_id: str) -> list[tuple[str, dt.datetime]]:
@@ -111,16 +148,29 @@ class Edition:
 
     def posts_requests(self, since: dict[str, int]) -> dict[str, int]:
         """Requests for posts (not profiles) per platform after the counts in `since`."""
+
         def is_posts(p: str, r) -> bool:
             if p == "instagram":
                 return "media{" in r.query.get("fields", "") or "media.after" in r.query.get("fields", "")
             return any(s in r.path for s in ("/posts", "/tweets", "/playlistItems", "/videos", "/video/query/"))
-        return {p: sum(is_posts(p, r) for r in f.server.requests[since[p]:]) for p, f in self.fakes.items()}
+
+        return {p: sum(is_posts(p, r) for r in f.server.requests[since[p] :]) for p, f in self.fakes.items()}
 
 
 def materialize(ed: Edition, capfd) -> tuple[int, str, str]:
-    code = main(["materialize", "--edition", EDITION, "--source", "api",
-                 "--registry", str(ed.registry), "--editions", str(ed.editions)])
+    code = main(
+        [
+            "materialize",
+            "--edition",
+            EDITION,
+            "--source",
+            "api",
+            "--registry",
+            str(ed.registry),
+            "--editions",
+            str(ed.editions),
+        ]
+    )
     out, err = capfd.readouterr()
     return code, out, err
 
@@ -131,7 +181,8 @@ def snapshots(home: Path) -> dict[str, dict[str, int]]:
         rows = conn.execute(
             """SELECT platform, post_id, count(*) FROM clean.post_snapshots
                WHERE published_at >= TIMESTAMP '2025-03-01' AND published_at < TIMESTAMP '2025-04-01'
-               GROUP BY ALL""").fetchall()  # published_at is WIB wall time
+               GROUP BY ALL"""
+        ).fetchall()  # published_at is WIB wall time
     out: dict[str, dict[str, int]] = {}
     for platform, post_id, n in rows:
         out.setdefault(platform, {})[post_id] = n
@@ -185,15 +236,26 @@ def test_materialize_api_edition_end_to_end(api_env, gsm_home, capfd, monkeypatc
     # --- run 1: transient faults, a deleted page, YouTube out of quota, an expired IG token ---
     flaky_page, throttled_user = ed.ids["facebook"][2], ed.ids["x"][3]
     fb.server.fail(f"/v21.0/{flaky_page}/posts", status=500, body={"error": {"message": "boom", "code": 2}})
-    x.server.fail(f"/2/users/{throttled_user}/tweets", status=429, body={"title": "Too Many Requests"},
-                  headers={"retry-after": "1"})
-    yt.server.fail("/youtube/v3/", status=403, after=9, times=-1,
-                   body=FakeYouTube.error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."))
+    x.server.fail(
+        f"/2/users/{throttled_user}/tweets",
+        status=429,
+        body={"title": "Too Many Requests"},
+        headers={"retry-after": "1"},
+    )
+    yt.server.fail(
+        "/youtube/v3/",
+        status=403,
+        after=9,
+        times=-1,
+        body=FakeYouTube.error(
+            403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."
+        ),
+    )
     monkeypatch.setenv("GSM_INSTAGRAM_TOKEN", EXPIRED)
     code, out, err = materialize(ed, capfd)
     outputs += [out, err]
     assert code == 2, out[-3000:] + err[-3000:]
-    message = err[err.rindex("gsm materialize:"):]  # what the operator reads last
+    message = err[err.rindex("gsm materialize:") :]  # what the operator reads last
     assert "instagram" in message and "GSM_INSTAGRAM_TOKEN" in message, message  # names platform and variable
     assert "quota exceeded" in out and "resume after" in out, out  # youtube stopped cleanly, says when to resume
     assert f"skipped {ed.deleted_page}" in out, out  # the deleted page: skipped and reported
@@ -248,6 +310,6 @@ def test_dead_endpoints_are_said_in_one_line_per_platform(api_env, gsm_home, cap
     said = [line for line in out.splitlines() if "cannot be reached" in line]
     assert len(said) == 5 and all(f"{dead} cannot be reached" in line for line in said), out
     assert {line.split(":")[0].strip() for line in said} == set(api_env.fakes)
-    message = err[err.rindex("gsm materialize:"):]  # what the operator reads last
+    message = err[err.rindex("gsm materialize:") :]  # what the operator reads last
     assert "no platform's API could be reached, nothing new landed" in message and "registry" not in message, message
     assert "Traceback" not in out + message and len(out.splitlines()) < 15

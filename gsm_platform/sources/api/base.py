@@ -93,7 +93,9 @@ class Platform:
         raise NotImplementedError
 
     def secrets(self) -> list[str]:
-        return [self.credentials[v] for v in self.credential_vars if v in self.credentials and v.endswith(("TOKEN", "KEY"))]
+        return [
+            self.credentials[v] for v in self.credential_vars if v in self.credentials and v.endswith(("TOKEN", "KEY"))
+        ]
 
     def classify(self, status: int, headers: httpx.Headers, body: Any) -> Verdict:
         raise NotImplementedError
@@ -109,8 +111,9 @@ class Platform:
     def profile(self, account: Account) -> Fetched:
         raise NotImplementedError
 
-    def posts(self, account: Account, window: Window, state: dict[str, Any] | None,
-              profile: Fetched | None) -> Iterator[Step]:
+    def posts(
+        self, account: Account, window: Window, state: dict[str, Any] | None, profile: Fetched | None
+    ) -> Iterator[Step]:
         raise NotImplementedError
 
 

@@ -24,7 +24,9 @@ from gsm_platform.registry import Account, Edition, Registry
 from .errors import ApiCredentialError
 from .pull import PLATFORM_ENV, PullReport
 
-Puller = Callable[..., PullReport]  # pull_platform or ApiSource.pull: (platform, accounts, start, end, out_dir, progress=)
+Puller = Callable[
+    ..., PullReport
+]  # pull_platform or ApiSource.pull: (platform, accounts, start, end, out_dir, progress=)
 
 
 class NoCredentials(RuntimeError):
@@ -44,14 +46,20 @@ class EditionPull:
         return sorted(p for r in self.reports.values() for p in r.files)
 
     def warnings(self) -> list[str]:
-        out = [f"{p}: not pulled, {v} is not set (the edition's {p} data will be missing from the rankings)"
-               for p, v in sorted(self.missing_credentials.items())]
+        out = [
+            f"{p}: not pulled, {v} is not set (the edition's {p} data will be missing from the rankings)"
+            for p, v in sorted(self.missing_credentials.items())
+        ]
         for p, r in sorted(self.reports.items()):
             if r.stopped_reason:
-                out.append(f"{p}: stopped early: {r.stopped_reason}; run again then to finish "
-                           f"({len(r.accounts_pending)} account(s) not finished)")
+                out.append(
+                    f"{p}: stopped early: {r.stopped_reason}; run again then to finish "
+                    f"({len(r.accounts_pending)} account(s) not finished)"
+                )
             if r.accounts_failed:
-                out.append(f"{p}: {len(r.accounts_failed)} account(s) failed (see the pull report); run again to retry them")
+                out.append(
+                    f"{p}: {len(r.accounts_failed)} account(s) failed (see the pull report); run again to retry them"
+                )
         return out
 
 
@@ -76,8 +84,14 @@ def missing_credential(platform: str, env: Mapping[str, str]) -> str | None:
     return None
 
 
-def pull_edition(registry: Registry, edition: Edition, out_dir: Path, puller: Puller,
-                 progress: Callable[[str], None] = lambda _: None, env: Mapping[str, str] | None = None) -> EditionPull:
+def pull_edition(
+    registry: Registry,
+    edition: Edition,
+    out_dir: Path,
+    puller: Puller,
+    progress: Callable[[str], None] = lambda _: None,
+    env: Mapping[str, str] | None = None,
+) -> EditionPull:
     env = os.environ if env is None else env
     result = EditionPull(edition.id)
     work: dict[str, list[Account]] = {}
@@ -92,8 +106,10 @@ def pull_edition(registry: Registry, edition: Edition, out_dir: Path, puller: Pu
     if not work:
         if result.missing_credentials:
             needed = "; ".join(f"{p}: {', '.join(PLATFORM_ENV[p])}" for p in sorted(result.missing_credentials))
-            raise NoCredentials(f"edition {edition.id}: no platform has its credentials set, nothing can be pulled "
-                                f"(set the variables of at least one platform: {needed})")
+            raise NoCredentials(
+                f"edition {edition.id}: no platform has its credentials set, nothing can be pulled "
+                f"(set the variables of at least one platform: {needed})"
+            )
         return result
     messages: queue.SimpleQueue[str] = queue.SimpleQueue()
 

@@ -73,7 +73,9 @@ class Graph(Platform):
         if error.get("is_transient") or code in (1, 2):
             return Verdict("retry", detail)
         if code in PERMISSION_CODES:
-            return Verdict("error", f"permission missing ({detail}); public page data needs the Page Public Content Access feature")
+            return Verdict(
+                "error", f"permission missing ({detail}); public page data needs the Page Public Content Access feature"
+            )
         return generic_http_verdict(status if status >= 400 else 400, headers, detail)
 
 
@@ -83,14 +85,19 @@ class Facebook(Graph):
     token_var = "GSM_FACEBOOK_TOKEN"
     # `from` names each post's author: the cleaning counts a post only for its own Page. /posts
     # lists the Page's own posts (/feed would add visitors' posts on its wall)
-    POST_FIELDS = ("id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
-                   "comments.summary(total_count),shares")
+    POST_FIELDS = (
+        "id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
+        "comments.summary(total_count),shares"
+    )
 
     def profile(self, account: Account) -> Fetched:
-        return self.http.get(f"/{account.account_id}", {"fields": "id,name,followers_count,fan_count"}, object_id=account.account_id)
+        return self.http.get(
+            f"/{account.account_id}", {"fields": "id,name,followers_count,fan_count"}, object_id=account.account_id
+        )
 
-    def posts(self, account: Account, window: Window, state: dict[str, Any] | None,
-              profile: Fetched | None) -> Iterator[Step]:
+    def posts(
+        self, account: Account, window: Window, state: dict[str, Any] | None, profile: Fetched | None
+    ) -> Iterator[Step]:
         first = {
             "fields": self.POST_FIELDS,
             "since": str(int(window.start_utc.timestamp())),
@@ -119,8 +126,11 @@ class Facebook(Graph):
         nxt = paging.get("next")
         if not nxt:
             return None
-        params = {k: v for k, v in parse_qsl(urlsplit(str(nxt)).query, keep_blank_values=True)
-                  if k.lower() not in ("access_token", "appsecret_proof")}
+        params = {
+            k: v
+            for k, v in parse_qsl(urlsplit(str(nxt)).query, keep_blank_values=True)
+            if k.lower() not in ("access_token", "appsecret_proof")
+        }
         if not params:
             after = (paging.get("cursors") or {}).get("after")
             params = {**current, "after": after} if after else {}
@@ -139,8 +149,12 @@ class Instagram(Graph):
         if code == 110 or subcode == 2207013:  # Business Discovery: no such (professional) username
             return Verdict("unavailable", "username not found or not a business/creator account")
         if code == 100 and subcode == 33:  # the node we call from is GSM_INSTAGRAM_USER_ID itself
-            return Verdict("credential", "the Instagram business account to call Business Discovery from "
-                           "does not exist or the token cannot use it", variable="GSM_INSTAGRAM_USER_ID")
+            return Verdict(
+                "credential",
+                "the Instagram business account to call Business Discovery from "
+                "does not exist or the token cannot use it",
+                variable="GSM_INSTAGRAM_USER_ID",
+            )
         return None
 
     def account_key(self, account: Account) -> str:
@@ -154,21 +168,26 @@ class Instagram(Graph):
     def _discover(self, account: Account, inner: str) -> Fetched:
         username = self.account_key(account)
         fields = f"business_discovery.username({username}){{{inner}}}"
-        fetched = self.http.get(f"/{self.credentials['GSM_INSTAGRAM_USER_ID']}", {"fields": fields}, object_id=account.account_id)
+        fetched = self.http.get(
+            f"/{self.credentials['GSM_INSTAGRAM_USER_ID']}", {"fields": fields}, object_id=account.account_id
+        )
         found = (fetched.body or {}).get("business_discovery") if isinstance(fetched.body, dict) else None
         if not isinstance(found, dict):
             raise ObjectUnavailable(account.account_id, f"Business Discovery returned no account for @{username}")
         found_id = str(found.get("id") or "")
         if found_id and account.account_id.isdigit() and found_id != account.account_id:
-            raise ApiError(f"instagram: @{username} is now the account {found_id}, not the registry's "
-                           f"{account.account_id} (renamed handle?); fix the registry")
+            raise ApiError(
+                f"instagram: @{username} is now the account {found_id}, not the registry's "
+                f"{account.account_id} (renamed handle?); fix the registry"
+            )
         return fetched
 
     def profile(self, account: Account) -> Fetched:
         return self._discover(account, "id,username,followers_count,media_count")
 
-    def posts(self, account: Account, window: Window, state: dict[str, Any] | None,
-              profile: Fetched | None) -> Iterator[Step]:
+    def posts(
+        self, account: Account, window: Window, state: dict[str, Any] | None, profile: Fetched | None
+    ) -> Iterator[Step]:
         after = (state or {}).get("after")
         while True:
             media_edge = f"media.after({after})" if after else "media"

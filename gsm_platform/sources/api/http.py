@@ -37,9 +37,21 @@ WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 # query/body parameter names that carry credentials: never written, never logged
 SECRET_NAMES = frozenset(
     {
-        "access_token", "key", "api_key", "apikey", "client_secret", "appsecret_proof", "token",
-        "input_token", "fb_exchange_token", "authorization", "password", "secret", "bearer_token",
-        "client_key", "refresh_token",
+        "access_token",
+        "key",
+        "api_key",
+        "apikey",
+        "client_secret",
+        "appsecret_proof",
+        "token",
+        "input_token",
+        "fb_exchange_token",
+        "authorization",
+        "password",
+        "secret",
+        "bearer_token",
+        "client_key",
+        "refresh_token",
     }
 )
 _SECRET_PARAM = re.compile(
@@ -71,7 +83,13 @@ class Scrubber:
         for name, value in (params or {}).items():
             if name.lower() in SECRET_NAMES or value is None:
                 continue
-            text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+            text = (
+                value
+                if isinstance(value, str)
+                else json.dumps(value)
+                if isinstance(value, (dict, list))
+                else str(value)
+            )
             if any(s in text for s in self.secrets):
                 continue
             out[name] = text
@@ -210,6 +228,7 @@ def next_pacific_midnight(now: dt.datetime) -> dt.datetime:
         nxt = (local + dt.timedelta(days=1)).date()
         return dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=pacific)
     except Exception:  # no tz database: US rules (DST from 2nd Sunday of March to 1st Sunday of November)
+
         def offset(day: dt.date) -> int:
             def nth_sunday(month: int, n: int) -> dt.date:
                 first = dt.date(day.year, month, 1)
@@ -276,8 +295,9 @@ class ApiClient:
     def _fail(self, message: str, status: int | None = None) -> ApiError:
         return ApiError(self.scrubber.text(f"{self.platform}: {message}"), status)
 
-    def _request(self, method: str, path: str, params: dict[str, Any], body: dict[str, Any] | None,
-                 object_id: str) -> Fetched:
+    def _request(
+        self, method: str, path: str, params: dict[str, Any], body: dict[str, Any] | None, object_id: str
+    ) -> Fetched:
         url = self.url(path)
         endpoint = urlsplit(url).path
         send_params = {k: (v if isinstance(v, str) else str(v)) for k, v in params.items() if v is not None}
@@ -293,8 +313,9 @@ class ApiClient:
                     method, url, params=send_params, json=body, headers=self.auth_headers or None
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                failures = self._backoff(failures, f"{endpoint}: network error ({type(exc).__name__})",
-                                         unreachable=unreached)
+                failures = self._backoff(
+                    failures, f"{endpoint}: network error ({type(exc).__name__})", unreachable=unreached
+                )
                 continue
             except httpx.TimeoutException as exc:
                 unreached = False
@@ -339,9 +360,14 @@ class ApiClient:
                 wait = verdict.wait if verdict.wait is not None else self.policy.rate_backoff(waits)
                 if wait > self.policy.max_wait_seconds or waits > self.policy.max_retries:
                     resume = self.clock() + dt.timedelta(seconds=max(wait, 0.0))
-                    why = (f"asked to wait {wait:.0f}s, more than the {self.policy.max_wait_seconds:.0f}s bound"
-                           if wait > self.policy.max_wait_seconds else f"still limited after {waits - 1} waits")
-                    raise PlatformStop(f"rate limited by {self.platform} ({detail}; {why})", resume.replace(microsecond=0))
+                    why = (
+                        f"asked to wait {wait:.0f}s, more than the {self.policy.max_wait_seconds:.0f}s bound"
+                        if wait > self.policy.max_wait_seconds
+                        else f"still limited after {waits - 1} waits"
+                    )
+                    raise PlatformStop(
+                        f"rate limited by {self.platform} ({detail}; {why})", resume.replace(microsecond=0)
+                    )
                 self.policy.sleep(wait)
                 continue
             if verdict.action == "credential":
@@ -356,9 +382,12 @@ class ApiClient:
         failures += 1
         if failures > self.policy.max_retries:
             if unreachable:
-                raise EndpointUnreachable(self.scrubber.text(
-                    f"{self.platform}: {self.base_url} cannot be reached ({message.split('(')[-1].rstrip(')')} "
-                    f"on each of {failures} attempts)"))
+                raise EndpointUnreachable(
+                    self.scrubber.text(
+                        f"{self.platform}: {self.base_url} cannot be reached ({message.split('(')[-1].rstrip(')')} "
+                        f"on each of {failures} attempts)"
+                    )
+                )
             raise self._fail(f"{message}; gave up after {failures} attempts")
         self.policy.sleep(self.policy.backoff(failures))
         return failures

@@ -75,8 +75,10 @@ class PullReport:
 
     def summary(self) -> str:
         if self.unreachable and not self.accounts_done and not self.accounts_failed:
-            return (f"{self.platform}: not pulled: {self.unreachable}; check the network (or "
-                    f"{BASE_URL_ENV[self.platform]}) and run again ({self.accounts_total} accounts not pulled)")
+            return (
+                f"{self.platform}: not pulled: {self.unreachable}; check the network (or "
+                f"{BASE_URL_ENV[self.platform]}) and run again ({self.accounts_total} accounts not pulled)"
+            )
         head = (
             f"{self.platform} {self.start}..{self.end} (WIB, end excluded): "
             f"{len(self.accounts_done)}/{self.accounts_total} accounts done"
@@ -126,8 +128,17 @@ def read_credentials(platform: str, env: Mapping[str, str]) -> dict[str, str]:
 
 
 class _Run:
-    def __init__(self, flow: Platform, accounts: list[Account], window: Window, out_dir: Path, run_at: dt.datetime,
-                 clock: Callable[[], dt.datetime], progress: Callable[[str], None] | None, scrubber: Scrubber):
+    def __init__(
+        self,
+        flow: Platform,
+        accounts: list[Account],
+        window: Window,
+        out_dir: Path,
+        run_at: dt.datetime,
+        clock: Callable[[], dt.datetime],
+        progress: Callable[[str], None] | None,
+        scrubber: Scrubber,
+    ):
         self.flow = flow
         self.platform = flow.name
         self.accounts = accounts
@@ -172,7 +183,8 @@ class _Run:
         with self.lock:
             if self.report.stopped_reason is None:
                 self.report.stopped_reason = self.scrubber.text(
-                    reason if resume_after is None else f"{reason}; resume after {resume_after.isoformat()}")
+                    reason if resume_after is None else f"{reason}; resume after {resume_after.isoformat()}"
+                )
                 self.report.resume_after = resume_after
                 first = True
             else:
@@ -260,7 +272,9 @@ class _Run:
                 self.landed(out.close(), written)
                 if resumed and steps == 0:
                     # the saved cursor may have expired: start the window over, once
-                    self.say(f"{self.platform}: account {account.account_id}: could not resume, pulling the window again")
+                    self.say(
+                        f"{self.platform}: account {account.account_id}: could not resume, pulling the window again"
+                    )
                     store.clear_resume()
                     state, resumed = None, False
                     continue
@@ -274,17 +288,19 @@ class _Run:
                 raise
             path = out.close()
             self.landed(path, written)
-            store.write_marker({
-                "platform": self.platform,
-                "account_id": account.account_id,
-                "start": self.window.start.isoformat(),
-                "end": self.window.end.isoformat(),
-                "completed_at": self.clock().isoformat(),
-                "window_closed": self.closed,  # only then does a re-run skip the window
-                "resumed": resumed,
-                "envelopes": written,
-                "file": path.name if path else None,
-            })
+            store.write_marker(
+                {
+                    "platform": self.platform,
+                    "account_id": account.account_id,
+                    "start": self.window.start.isoformat(),
+                    "end": self.window.end.isoformat(),
+                    "completed_at": self.clock().isoformat(),
+                    "window_closed": self.closed,  # only then does a re-run skip the window
+                    "resumed": resumed,
+                    "envelopes": written,
+                    "file": path.name if path else None,
+                }
+            )
             store.clear_resume()
             return
 
@@ -324,7 +340,9 @@ def pull_platform(
             raise ValueError(f"account {account.account_id} is a {account.platform} account, not {platform}")
         unique.setdefault(account.account_id, account)
     run_at = _wib(fetched_at) if fetched_at is not None else _wib(dt.datetime.now(WIB))
-    clock: Callable[[], dt.datetime] = (lambda: run_at) if fetched_at is not None else (lambda: _wib(dt.datetime.now(WIB)))
+    clock: Callable[[], dt.datetime] = (
+        (lambda: run_at) if fetched_at is not None else (lambda: _wib(dt.datetime.now(WIB)))
+    )
 
     flow = FLOWS[platform](credentials)
     scrubber = Scrubber(flow.secrets())
@@ -336,9 +354,13 @@ def pull_platform(
         base_url=base_url,
         classify=flow.classify,
         scrubber=scrubber,
-        policy=RetryPolicy(max_retries=max_retries, backoff_seconds=backoff_seconds,
-                           max_wait_seconds=max_wait_seconds, rate_backoff_seconds=rate_backoff_seconds,
-                           sleep=sleep or time.sleep),
+        policy=RetryPolicy(
+            max_retries=max_retries,
+            backoff_seconds=backoff_seconds,
+            max_wait_seconds=max_wait_seconds,
+            rate_backoff_seconds=rate_backoff_seconds,
+            sleep=sleep or time.sleep,
+        ),
         timeout_seconds=timeout_seconds,
         auth_params=auth_params,
         auth_headers=auth_headers,
@@ -349,8 +371,9 @@ def pull_platform(
     flow.report_skip = run.skip
     run.say(f"{platform}: pulling {len(run.accounts)} accounts, posts of {start}..{end} (WIB, end excluded)")
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(run.accounts) or 1)),
-                                thread_name_prefix=f"gsm-{platform}") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(concurrency, len(run.accounts) or 1)), thread_name_prefix=f"gsm-{platform}"
+        ) as pool:
             for future in [pool.submit(run.run_account, a) for a in run.accounts]:
                 future.result()
     finally:

@@ -135,8 +135,9 @@ class AccountStore:
 
     def save_resume(self, state: dict[str, Any], saved_at: dt.datetime, window_closed: bool) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(self.resume_file, {"state": state, "saved_at": saved_at.isoformat(),
-                                              "window_closed": window_closed})
+        _write_json_atomic(
+            self.resume_file, {"state": state, "saved_at": saved_at.isoformat(), "window_closed": window_closed}
+        )
 
     def clear_resume(self) -> None:
         self.resume_file.unlink(missing_ok=True)

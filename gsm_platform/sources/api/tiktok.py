@@ -59,21 +59,25 @@ class TikTok(Platform):
             return Verdict("rate", detail, rate_limit_wait(headers))
         if code == "internal_error" or status >= 500:
             return Verdict("retry", detail)
-        if status == 404 or (code == "invalid_params" and any(
-                w in message.lower() for w in ("not found", "does not exist", "private", "banned", "deleted"))):
+        if status == 404 or (
+            code == "invalid_params"
+            and any(w in message.lower() for w in ("not found", "does not exist", "private", "banned", "deleted"))
+        ):
             return Verdict("unavailable", detail)
         return generic_http_verdict(status if status >= 400 else 400, headers, detail)
 
     def profile(self, account: Account) -> Fetched:
         username = self.account_key(account)
-        fetched = self.http.post("/research/user/info/", {"fields": USER_FIELDS}, {"username": username},
-                                 object_id=account.account_id)
+        fetched = self.http.post(
+            "/research/user/info/", {"fields": USER_FIELDS}, {"username": username}, object_id=account.account_id
+        )
         if not isinstance((fetched.body or {}).get("data"), dict):
             raise ObjectUnavailable(account.account_id, "user info returned no data")
         return fetched
 
-    def posts(self, account: Account, window: Window, state: dict[str, Any] | None,
-              profile: Fetched | None) -> Iterator[Step]:
+    def posts(
+        self, account: Account, window: Window, state: dict[str, Any] | None, profile: Fetched | None
+    ) -> Iterator[Step]:
         username = self.account_key(account)
         pieces = query_windows(window)
         state = state or {}
@@ -93,12 +97,18 @@ class TikTok(Platform):
                     body["cursor"] = cursor
                 if search_id:
                     body["search_id"] = search_id
-                page = self.http.post("/research/video/query/", {"fields": VIDEO_FIELDS}, body, object_id=account.account_id)
+                page = self.http.post(
+                    "/research/video/query/", {"fields": VIDEO_FIELDS}, body, object_id=account.account_id
+                )
                 data = (page.body or {}).get("data") or {}
                 videos = data.get("videos") or []
                 more = bool(data.get("has_more")) and data.get("cursor") is not None and data.get("cursor") != cursor
                 if more:
-                    nxt = {"piece": index, "cursor": data.get("cursor"), "search_id": data.get("search_id") or search_id}
+                    nxt = {
+                        "piece": index,
+                        "cursor": data.get("cursor"),
+                        "search_id": data.get("search_id") or search_id,
+                    }
                 elif index + 1 < len(pieces):
                     nxt = {"piece": index + 1}
                 else:

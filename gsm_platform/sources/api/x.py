@@ -50,12 +50,17 @@ class X(Platform):
         if status < 400:
             return Verdict("ok")
         detail = f"HTTP {status}: {_problem(body)}".rstrip(": ")
-        kind = str(body.get("type", "") if isinstance(body, dict) else "") + " " + str(
-            body.get("reason", "") if isinstance(body, dict) else "")
+        kind = (
+            str(body.get("type", "") if isinstance(body, dict) else "")
+            + " "
+            + str(body.get("reason", "") if isinstance(body, dict) else "")
+        )
         if status == 401:
             return Verdict("credential", f"the bearer token was rejected ({detail})", variable=self.token_var)
         if status == 403 and ("client-forbidden" in kind or "client-not-enrolled" in kind):
-            return Verdict("credential", f"the token's app has no access to this endpoint ({detail})", variable=self.token_var)
+            return Verdict(
+                "credential", f"the token's app has no access to this endpoint ({detail})", variable=self.token_var
+            )
         if status == 429:
             title = str(body.get("title", "")) if isinstance(body, dict) else ""
             if "UsageCapExceeded" in title or "usage-capped" in kind:
@@ -70,14 +75,17 @@ class X(Platform):
         return generic_http_verdict(status, headers, detail)
 
     def profile(self, account: Account) -> Fetched:
-        fetched = self.http.get(f"/users/{account.account_id}", {"user.fields": "public_metrics"}, object_id=account.account_id)
+        fetched = self.http.get(
+            f"/users/{account.account_id}", {"user.fields": "public_metrics"}, object_id=account.account_id
+        )
         if not isinstance(fetched.body, dict) or not isinstance(fetched.body.get("data"), dict):
             # 200 with only "errors": suspended, deactivated or unknown user
             raise ObjectUnavailable(account.account_id, _problem(fetched.body) or "user not found")
         return fetched
 
-    def posts(self, account: Account, window: Window, state: dict[str, Any] | None,
-              profile: Fetched | None) -> Iterator[Step]:
+    def posts(
+        self, account: Account, window: Window, state: dict[str, Any] | None, profile: Fetched | None
+    ) -> Iterator[Step]:
         params: dict[str, Any] = {
             "start_time": _rfc3339(window.start_utc),
             "max_results": "100",

@@ -16,9 +16,17 @@ from .http import Fetched, Verdict, next_pacific_midnight
 
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg", "quotaExceededUnreg"}
 CREDENTIAL_REASONS = {
-    "keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EXPIRED", "accessNotConfigured",
-    "SERVICE_DISABLED", "ipRefererBlocked", "API_KEY_SERVICE_BLOCKED", "API_KEY_HTTP_REFERRER_BLOCKED",
-    "API_KEY_IP_ADDRESS_BLOCKED", "keyUnauthorized",
+    "keyInvalid",
+    "keyExpired",
+    "API_KEY_INVALID",
+    "API_KEY_EXPIRED",
+    "accessNotConfigured",
+    "SERVICE_DISABLED",
+    "ipRefererBlocked",
+    "API_KEY_SERVICE_BLOCKED",
+    "API_KEY_HTTP_REFERRER_BLOCKED",
+    "API_KEY_IP_ADDRESS_BLOCKED",
+    "keyUnauthorized",
 }
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 # snippet.channelId names each video's channel: videos.list returns whatever channel owns an id
@@ -49,7 +57,9 @@ class YouTube(Platform):
         reasons = _reasons(error)
         detail = f"HTTP {status} {'/'.join(reasons) or error.get('status') or ''}: {error.get('message', '')}".strip()
         if QUOTA_REASONS & set(reasons):
-            return Verdict("quota", detail, resume_after=next_pacific_midnight(self.http.clock()).replace(microsecond=0))
+            return Verdict(
+                "quota", detail, resume_after=next_pacific_midnight(self.http.clock()).replace(microsecond=0)
+            )
         if CREDENTIAL_REASONS & set(reasons) or (status == 400 and "API key" in str(error.get("message", ""))):
             return Verdict("credential", f"the API key was rejected ({detail})", variable=self.token_var)
         if RATE_REASONS & set(reasons):
@@ -69,12 +79,15 @@ class YouTube(Platform):
             raise ObjectUnavailable(account.account_id, "channel not found (deleted, terminated or wrong id)")
         return fetched
 
-    def posts(self, account: Account, window: Window, state: dict[str, Any] | None,
-              profile: Fetched | None) -> Iterator[Step]:
+    def posts(
+        self, account: Account, window: Window, state: dict[str, Any] | None, profile: Fetched | None
+    ) -> Iterator[Step]:
         uploads = None
         if profile is not None:
             items = profile.body.get("items") or []
-            uploads = (((items[0] if items else {}).get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
+            uploads = (((items[0] if items else {}).get("contentDetails") or {}).get("relatedPlaylists") or {}).get(
+                "uploads"
+            )
         uploads = (state or {}).get("playlist") or uploads
         if not uploads:
             raise ObjectUnavailable(account.account_id, "channel has no uploads playlist")
@@ -109,11 +122,15 @@ class YouTube(Platform):
             next_state = None if done else {"playlist": uploads, "page_token": token}
             fetched = None
             if ids:
-                fetched = self.http.get("/videos", {"part": VIDEO_PARTS, "id": ",".join(ids)}, object_id=account.account_id)
+                fetched = self.http.get(
+                    "/videos", {"part": VIDEO_PARTS, "id": ",".join(ids)}, object_id=account.account_id
+                )
                 returned = {v.get("id") for v in fetched.body.get("items") or [] if isinstance(v, dict)}
                 for video_id in ids:
                     if video_id not in returned:
-                        self.report_skip(account.account_id, video_id, "not returned by videos.list (private, deleted or blocked)")
+                        self.report_skip(
+                            account.account_id, video_id, "not returned by videos.list (private, deleted or blocked)"
+                        )
                 if not returned:
                     fetched = None
             yield Step(fetched, next_state)

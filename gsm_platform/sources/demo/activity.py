@@ -148,7 +148,9 @@ def _assign_traits(accounts: list[_Account], seed: int, mean_posts: float) -> No
     ig_hide = _quota(ig, seed, "ig-hide-likes", 0.15, 1)
     ig_bd = _quota(ig, seed, "ig-business-discovery", 0.35, 1)
     yt_hide = _quota(yt, seed, "yt-hide-likes", 0.10, 1)
-    yt_subs = _quota(yt, seed, "yt-hide-subscribers", YT_HIDDEN_SUBSCRIBERS_SHARE, 15 if YT_HIDDEN_SUBSCRIBERS_SHARE else 10**9)
+    yt_subs = _quota(
+        yt, seed, "yt-hide-subscribers", YT_HIDDEN_SUBSCRIBERS_SHARE, 15 if YT_HIDDEN_SUBSCRIBERS_SHARE else 10**9
+    )
     for a in accounts:
         u_inst = _rng(seed, "institution", a.institution_id).random()
         noise = _rng(seed, "activity", a.platform, a.account_id).lognormal(0.0, 0.35)
@@ -167,8 +169,34 @@ def _assign_traits(accounts: list[_Account], seed: int, mean_posts: float) -> No
 # The skeleton of an account: when it posts, and which pull sees which post. It is drawn
 # from its own generator so the calibration pass and the writing pass draw the same one.
 
-_HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.2, 0.6, 1.2, 2.2, 3.0, 3.2, 3.0, 2.6,
-                   2.1, 2.5, 2.7, 2.5, 2.2, 1.9, 2.0, 2.6, 2.4, 1.7, 0.9, 0.4])
+_HOURS = np.array(
+    [
+        0.2,
+        0.1,
+        0.05,
+        0.05,
+        0.2,
+        0.6,
+        1.2,
+        2.2,
+        3.0,
+        3.2,
+        3.0,
+        2.6,
+        2.1,
+        2.5,
+        2.7,
+        2.5,
+        2.2,
+        1.9,
+        2.0,
+        2.6,
+        2.4,
+        1.7,
+        0.9,
+        0.4,
+    ]
+)
 
 
 @dataclass

@@ -71,7 +71,9 @@ def _youtube_ids(acc_num: int, n: int) -> list[str]:
 
 
 def _cursor(*parts: object) -> str:
-    return base64.urlsafe_b64encode(hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).digest()).decode()
+    return base64.urlsafe_b64encode(
+        hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).digest()
+    ).decode()
 
 
 def _graph_version(day: int) -> str:
@@ -113,5 +115,7 @@ class _Writer:
 
 
 def _envelope(a: _Account, kind: str, fetched: int, request: str, body: str) -> str:
-    return (f'{{"platform":"{a.platform}","kind":"{kind}","account_id":{json.dumps(a.account_id)},'
-            f'"fetched_at":"{_wib_iso(fetched)}","request":{request},"response":{body}}}')
+    return (
+        f'{{"platform":"{a.platform}","kind":"{kind}","account_id":{json.dumps(a.account_id)},'
+        f'"fetched_at":"{_wib_iso(fetched)}","request":{request},"response":{body}}}'
+    )

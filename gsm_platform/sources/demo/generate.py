@@ -79,10 +79,17 @@ def _parse_scale(scale: str | float) -> tuple[str, float]:
     return "award", k
 
 
-def generate(out_dir: Path, scale: str | float = "quick", seed: int = 20250101, *,
-             max_institutions: int | None = None, records: int | None = None,
-             registry_path: Path | None = None, editions_path: Path | None = None,
-             workers: int | None = None) -> GenerateReport:
+def generate(
+    out_dir: Path,
+    scale: str | float = "quick",
+    seed: int = 20250101,
+    *,
+    max_institutions: int | None = None,
+    records: int | None = None,
+    registry_path: Path | None = None,
+    editions_path: Path | None = None,
+    workers: int | None = None,
+) -> GenerateReport:
     """Write out_dir/registry.yaml, out_dir/editions.yaml and out_dir/input/ (envelopes).
 
     scale: "quick" (default registry and editions, latest edition, ~240k post records),

@@ -16,7 +16,11 @@ PAGE_GAP_S = 3  # seconds between two pages of one pull
 
 
 MEDIA = {
-    "facebook": (("photo", "album", "video", "link", None), (0.42, 0.12, 0.16, 0.15, 0.15), (1.0, 1.25, 1.1, 0.35, 0.5)),
+    "facebook": (
+        ("photo", "album", "video", "link", None),
+        (0.42, 0.12, 0.16, 0.15, 0.15),
+        (1.0, 1.25, 1.1, 0.35, 0.5),
+    ),
     "instagram": (("IMAGE", "CAROUSEL_ALBUM", "VIDEO"), (0.42, 0.30, 0.28), (1.0, 1.25, 1.2)),
     "x": (("photo", "video", "animated_gif", None), (0.45, 0.13, 0.03, 0.39), (1.2, 1.3, 0.9, 0.7)),
     "youtube": (("video",), (1.0,), (1.0,)),
@@ -54,7 +58,9 @@ def _account_data(a: _Account, frame: _Frame, seed: int) -> tuple[_Writer, int, 
     growth = rng.uniform(0.01, 0.35)
 
     def followers(ts: np.ndarray | int) -> np.ndarray:
-        return np.floor(f0 * (1.0 + growth * (np.asarray(ts, dtype=np.float64) - start_ts) / (365.0 * DAY))).astype(np.int64)
+        return np.floor(f0 * (1.0 + growth * (np.asarray(ts, dtype=np.float64) - start_ts) / (365.0 * DAY))).astype(
+            np.int64
+        )
 
     er = PLATFORM_ER[p] * rng.lognormal(0.0, 0.8)
     tau1 = 1.2 * rng.lognormal(0.0, 0.3)

@@ -9,11 +9,29 @@ import json
 import numpy as np
 
 from gsm_platform.sources.demo.activity import DAY, WIB, _Account, _day_number, _Skeleton
-from gsm_platform.sources.demo.formats import _TEXTS, _cursor, _dumps, _envelope, _graph_version, _iso, _youtube_ids, _yt_duration
+from gsm_platform.sources.demo.formats import (
+    _TEXTS,
+    _cursor,
+    _dumps,
+    _envelope,
+    _graph_version,
+    _iso,
+    _youtube_ids,
+    _yt_duration,
+)
 from gsm_platform.sources.demo.seeds import _h64
 
-def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Generator, kind: np.ndarray,
-                  kinds: tuple, text_idx: np.ndarray):
+
+def _post_strings(
+    a: _Account,
+    p: str,
+    n: int,
+    sk: _Skeleton,
+    rng: np.random.Generator,
+    kind: np.ndarray,
+    kinds: tuple,
+    text_idx: np.ndarray,
+):
     """(platform id per post, function building each snapshot's record strings)."""
     iso = _iso(sk.t)
     texts = [_TEXTS[i] for i in text_idx.tolist()]
@@ -25,17 +43,23 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
         base = 10**15 + _h64("fb", a.account_id) % 10**15
         att = [f',"attachments":{{"data":[{{"media_type":"{k}"}}]}}' if k else "" for k in kinds]
         author = f'"from":{{"name":{json.dumps(a.name, ensure_ascii=False)},"id":{json.dumps(a.account_id)}}}'
-        statics = [f'{{"id":"{a.account_id}_{base + i}","created_time":"{iso[i]}+0000","message":{texts[i]},'
-                   f'{author}{att[kind_l[i]]}' for i in range(n)]
+        statics = [
+            f'{{"id":"{a.account_id}_{base + i}","created_time":"{iso[i]}+0000","message":{texts[i]},'
+            f"{author}{att[kind_l[i]]}"
+            for i in range(n)
+        ]
 
         def dyn(snap, sl=None):
-            idx = post if sl is None else post[sl[0]:sl[1]]
+            idx = post if sl is None else post[sl[0] : sl[1]]
             out = []
             for i, (r, c, s) in zip(idx.tolist(), snap.tolist()):
                 sh = f',"shares":{{"count":{s}}}' if s > 0 else ""
-                out.append(f'{statics[i]},"reactions":{{"data":[],"summary":{{"total_count":{r}}}}},'
-                           f'"comments":{{"data":[],"summary":{{"total_count":{c}}}}}{sh}}}')
+                out.append(
+                    f'{statics[i]},"reactions":{{"data":[],"summary":{{"total_count":{r}}}}},'
+                    f'"comments":{{"data":[],"summary":{{"total_count":{c}}}}}{sh}}}'
+                )
             return out
+
         return [f"{a.account_id}_{base + i}" for i in range(n)], dyn
 
     if p == "instagram":
@@ -45,18 +69,25 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
         reels_l = reels.tolist()
         # Business Discovery returns the username of others' media; the media edge of one's own
         # account returns the owner
-        author = (f',"username":{json.dumps(a.handle)}' if a.ig_discovery
-                  else f',"owner":{{"id":{json.dumps(a.account_id)}}}')
+        author = (
+            f',"username":{json.dumps(a.handle)}' if a.ig_discovery else f',"owner":{{"id":{json.dumps(a.account_id)}}}'
+        )
         statics = []
         for i in range(n):
             k = kinds[kind_l[i]]
             prod = "REELS" if (k == "VIDEO" and reels_l[i]) else "FEED"
-            statics.append(f'{{"id":"{ids[i]}","timestamp":"{iso[i]}+0000","media_type":"{k}",'
-                           f'"media_product_type":"{prod}","caption":{texts[i]}{author}')
+            statics.append(
+                f'{{"id":"{ids[i]}","timestamp":"{iso[i]}+0000","media_type":"{k}",'
+                f'"media_product_type":"{prod}","caption":{texts[i]}{author}'
+            )
 
         def dyn(snap, sl=None):
-            idx = post if sl is None else post[sl[0]:sl[1]]
-            return [f'{statics[i]},"like_count":{lk},"comments_count":{c}}}' for i, (lk, c) in zip(idx.tolist(), snap.tolist())]
+            idx = post if sl is None else post[sl[0] : sl[1]]
+            return [
+                f'{statics[i]},"like_count":{lk},"comments_count":{c}}}'
+                for i, (lk, c) in zip(idx.tolist(), snap.tolist())
+            ]
+
         return [str(v) for v in ids], dyn
 
     if p == "x":
@@ -77,24 +108,33 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
                 media = [f'{{"media_key":"{keys[0]}","type":"animated_gif"}}']
             elif k == "video":
                 keys = [f"7_{tid[i]}"]
-                media = [f'{{"media_key":"{keys[0]}","type":"video","duration_ms":{dur[i]},"public_metrics":{{"view_count":']
+                media = [
+                    f'{{"media_key":"{keys[0]}","type":"video","duration_ms":{dur[i]},"public_metrics":{{"view_count":'
+                ]
             att = f',"attachments":{{"media_keys":{_dumps(keys)}}}' if keys else ""
-            statics.append(f'{{"id":"{tid[i]}","author_id":{json.dumps(a.account_id)},"created_at":"{iso[i]}.000Z",'
-                           f'"text":{texts[i]}{att}')
+            statics.append(
+                f'{{"id":"{tid[i]}","author_id":{json.dumps(a.account_id)},"created_at":"{iso[i]}.000Z",'
+                f'"text":{texts[i]}{att}'
+            )
             media_static.append(media)
         is_video = [kinds[k] == "video" for k in kind_l]
 
         def dyn(snap, imp, bm, views, sl=None):
-            idx = post if sl is None else post[sl[0]:sl[1]]
+            idx = post if sl is None else post[sl[0] : sl[1]]
             out = []
-            for i, (lk, rp, rt, q), im, b, v in zip(idx.tolist(), snap.tolist(), imp.tolist(), bm.tolist(), views.tolist()):
-                rec = (f'{statics[i]},"public_metrics":{{"retweet_count":{rt},"reply_count":{rp},"like_count":{lk},'
-                       f'"quote_count":{q},"bookmark_count":{b},"impression_count":{max(im, v)}}}}}')
+            for i, (lk, rp, rt, q), im, b, v in zip(
+                idx.tolist(), snap.tolist(), imp.tolist(), bm.tolist(), views.tolist()
+            ):
+                rec = (
+                    f'{statics[i]},"public_metrics":{{"retweet_count":{rt},"reply_count":{rp},"like_count":{lk},'
+                    f'"quote_count":{q},"bookmark_count":{b},"impression_count":{max(im, v)}}}}}'
+                )
                 media = media_static[i]
                 if is_video[i]:
                     media = [media[0] + f"{v}}}}}"]
                 out.append((rec, media))
             return out
+
         return [str(v) for v in tid], dyn
 
     if p == "youtube":
@@ -102,20 +142,26 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
         shorts = rng.random(n) < rng.uniform(0.1, 0.6)
         secs = np.where(shorts, rng.integers(15, 61, n), rng.integers(90, 3 * 3600, n)).tolist()
         titles = [(("Shorts: " if s else "") + json.loads(t)) for s, t in zip(shorts.tolist(), texts)]
-        statics = [f'{{"kind":"youtube#video","id":"{vids[i]}","snippet":{{"publishedAt":"{iso[i]}Z",'
-                   f'"channelId":{json.dumps(a.account_id)},"title":{_dumps(titles[i])}}},'
-                   f'"contentDetails":{{"duration":"{_yt_duration(secs[i])}"}}' for i in range(n)]
+        statics = [
+            f'{{"kind":"youtube#video","id":"{vids[i]}","snippet":{{"publishedAt":"{iso[i]}Z",'
+            f'"channelId":{json.dumps(a.account_id)},"title":{_dumps(titles[i])}}},'
+            f'"contentDetails":{{"duration":"{_yt_duration(secs[i])}"}}'
+            for i in range(n)
+        ]
         hide = a.yt_hide_likes
 
         def dyn(snap, views, no_comments, sl=None):
-            idx = post if sl is None else post[sl[0]:sl[1]]
+            idx = post if sl is None else post[sl[0] : sl[1]]
             nc = no_comments.tolist()
             out = []
             for i, (lk, c), v in zip(idx.tolist(), snap.tolist(), views.tolist()):
                 like = "" if hide else f'"likeCount":"{lk}",'
                 com = "" if nc[i] else f',"commentCount":"{c}"'
-                out.append(f'{statics[i]},"statistics":{{"viewCount":"{max(v, lk + c)}",{like}"favoriteCount":"0"{com}}}}}')
+                out.append(
+                    f'{statics[i]},"statistics":{{"viewCount":"{max(v, lk + c)}",{like}"favoriteCount":"0"{com}}}}}'
+                )
             return out
+
         return vids, dyn
 
     # tiktok
@@ -126,23 +172,43 @@ def _post_strings(a: _Account, p: str, n: int, sk: _Skeleton, rng: np.random.Gen
     statics = [f'{{"id":{ids[i]},"create_time":{t_l[i]},"username":{user},"video_duration":{durs[i]}' for i in range(n)]
 
     def dyn(snap, views, sl=None):
-        idx = post if sl is None else post[sl[0]:sl[1]]
-        return [f'{statics[i]},"view_count":{max(v, lk)},"like_count":{lk},"comment_count":{c},"share_count":{s}}}'
-                for i, (lk, c, s), v in zip(idx.tolist(), snap.tolist(), views.tolist())]
+        idx = post if sl is None else post[sl[0] : sl[1]]
+        return [
+            f'{statics[i]},"view_count":{max(v, lk)},"like_count":{lk},"comment_count":{c},"share_count":{s}}}'
+            for i, (lk, c, s), v in zip(idx.tolist(), snap.tolist(), views.tolist())
+        ]
+
     return [str(v) for v in ids], dyn
 
 
-FB_FIELDS = ("id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
-             "comments.summary(total_count),shares")
+FB_FIELDS = (
+    "id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
+    "comments.summary(total_count),shares"
+)
 IG_FIELDS = "id,timestamp,media_type,media_product_type,like_count,comments_count,caption"
-X_PARAMS = {"tweet.fields": "author_id,created_at,public_metrics,attachments", "expansions": "attachments.media_keys",
-            "media.fields": "type,duration_ms,public_metrics", "max_results": "100"}
+X_PARAMS = {
+    "tweet.fields": "author_id,created_at,public_metrics,attachments",
+    "expansions": "attachments.media_keys",
+    "media.fields": "type,duration_ms,public_metrics",
+    "max_results": "100",
+}
 TT_FIELDS = "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration"
 IG_COLLECTOR = "17841400000000099"  # the instagram account the Business Discovery queries run as
 
 
-def _posts_envelope(a: _Account, d: int, pg: int, fetched: int, recs: list, ids: list, s: int, e: int,
-                    last: bool, fol_at, offset: int = 0) -> str:
+def _posts_envelope(
+    a: _Account,
+    d: int,
+    pg: int,
+    fetched: int,
+    recs: list,
+    ids: list,
+    s: int,
+    e: int,
+    last: bool,
+    fol_at,
+    offset: int = 0,
+) -> str:
     """One page (snapshots s..e of the account's pull on day d) as a posts envelope."""
     p = a.platform
     part = recs[s - offset : e - offset]
@@ -162,8 +228,10 @@ def _posts_envelope(a: _Account, d: int, pg: int, fetched: int, recs: list, ids:
             req = _dumps({"endpoint": f"/{_graph_version(d)}/{IG_COLLECTOR}", "params": params})
             fol = int(fol_at(fetched))
             paging = "" if last else f',"paging":{{"cursors":{{"after":"{nxt}"}}}}'
-            body = (f'{{"business_discovery":{{"id":{json.dumps(a.account_id)},"followers_count":{fol},'
-                    f'"media":{{"data":[{",".join(part)}]{paging}}}}}}}')
+            body = (
+                f'{{"business_discovery":{{"id":{json.dumps(a.account_id)},"followers_count":{fol},'
+                f'"media":{{"data":[{",".join(part)}]{paging}}}}}}}'
+            )
         else:
             params = {"fields": IG_FIELDS + ",owner", "limit": "100"}
             if pg:
@@ -185,9 +253,13 @@ def _posts_envelope(a: _Account, d: int, pg: int, fetched: int, recs: list, ids:
         body = f'{{"data":[{tweets}]{inc},"meta":{{{meta}}}}}'
     elif p == "youtube":
         vid_ids = ",".join(ids[s:e])
-        req = _dumps({"endpoint": "/youtube/v3/videos", "params": {"part": "snippet,statistics,contentDetails", "id": vid_ids}})
-        body = (f'{{"kind":"youtube#videoListResponse","etag":"{_cursor("etag", a.account_id, d, pg, offset)[:27]}",'
-                f'"items":[{",".join(part)}],"pageInfo":{{"totalResults":{len(part)},"resultsPerPage":{len(part)}}}}}')
+        req = _dumps(
+            {"endpoint": "/youtube/v3/videos", "params": {"part": "snippet,statistics,contentDetails", "id": vid_ids}}
+        )
+        body = (
+            f'{{"kind":"youtube#videoListResponse","etag":"{_cursor("etag", a.account_id, d, pg, offset)[:27]}",'
+            f'"items":[{",".join(part)}],"pageInfo":{{"totalResults":{len(part)},"resultsPerPage":{len(part)}}}}}'
+        )
     else:  # tiktok
         params = {"fields": TT_FIELDS, "max_count": "100"}
         if pg:
@@ -195,6 +267,8 @@ def _posts_envelope(a: _Account, d: int, pg: int, fetched: int, recs: list, ids:
         req = _dumps({"endpoint": "/v2/research/video/query/", "params": params})
         log_id = str(np.datetime64(fetched + WIB, "s")).replace("-", "").replace(":", "").replace("T", "")
         search_id = 7_000_000_000_000_000_000 + _h64("search", a.account_id, d) % 10**18
-        body = (f'{{"data":{{"videos":[{",".join(part)}],"cursor":{(pg + 1) * 100},"has_more":{"false" if last else "true"},'
-                f'"search_id":"{search_id}"}},"error":{{"code":"ok","message":"","log_id":"{log_id}"}}}}')
+        body = (
+            f'{{"data":{{"videos":[{",".join(part)}],"cursor":{(pg + 1) * 100},"has_more":{"false" if last else "true"},'
+            f'"search_id":"{search_id}"}},"error":{{"code":"ok","message":"","log_id":"{log_id}"}}}}'
+        )
     return _envelope(a, "posts", fetched, req, body)

@@ -51,8 +51,11 @@ def _award_registry(max_institutions: int | None) -> tuple[str, Registry]:
         for inst in load_registry(default).institutions:
             if inst.cluster not in by_cluster:
                 continue
-            existed = all(not (ev.event == "created" and ev.date > edition_start)
-                          and not (ev.event in ("retired", "merged") and ev.date < edition_end) for ev in inst.lifecycle)
+            existed = all(
+                not (ev.event == "created" and ev.date > edition_start)
+                and not (ev.event in ("retired", "merged") and ev.date < edition_end)
+                for ev in inst.lifecycle
+            )
             by_cluster[inst.cluster].append((0 if existed else 1, len(by_cluster[inst.cluster]), inst))
     sizes = dict(AWARD_CLUSTERS)
     if max_institutions is not None and max_institutions < sum(sizes.values()):
@@ -99,12 +102,15 @@ def _award_registry(max_institutions: int | None) -> tuple[str, Registry]:
             "facebook": f"1000645{n:08d}",
             "instagram": f"178414{n:011d}",
             "x": str(1_100_000_000 + n * 3571),
-            "youtube": "UC" + base64.urlsafe_b64encode(hashlib.blake2b(f"yt|{iid}".encode(), digest_size=16).digest()).decode()[:22],
+            "youtube": "UC"
+            + base64.urlsafe_b64encode(hashlib.blake2b(f"yt|{iid}".encode(), digest_size=16).digest()).decode()[:22],
         }
         lines += [f"  - id: {iid}", f"    name: {_yaml_str(name)}", f"    cluster: {cluster}", "    accounts:"]
         for platform in AWARD_PLATFORMS:
             handle = handles.get(platform, base if platform != "x" else base[:15])
-            lines.append(f"      - {{platform: {platform}, account_id: {_yaml_str(ids[platform])}, handle: {_yaml_str(handle)}}}")
+            lines.append(
+                f"      - {{platform: {platform}, account_id: {_yaml_str(ids[platform])}, handle: {_yaml_str(handle)}}}"
+            )
     text = "\n".join(lines) + "\n"
     return text, Registry.model_validate(_yaml_load(text))
 
@@ -117,19 +123,24 @@ def _yaml_load(text: str) -> object:
 
 def _award_editions() -> str:
     e = AWARD_EDITION
-    return "\n".join([
-        "# Demo editions written by the demo generator (gsm generate): the 2020 edition's shape.",
-        "# The window is [start, end), dates at 00:00 Asia/Jakarta.",
-        "",
-        "editions:",
-        f'  - id: "{e["id"]}"',
-        f"    name: {_yaml_str(e['name'])}",
-        f"    start: {e['start']}",
-        f"    end: {e['end']}",
-        f"    clusters: [{', '.join(e['clusters'])}]",
-        f"    platforms: [{', '.join(e['platforms'])}]",
-        f"    methodology: {e['methodology']}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "# Demo editions written by the demo generator (gsm generate): the 2020 edition's shape.",
+                "# The window is [start, end), dates at 00:00 Asia/Jakarta.",
+                "",
+                "editions:",
+                f'  - id: "{e["id"]}"',
+                f"    name: {_yaml_str(e['name'])}",
+                f"    start: {e['start']}",
+                f"    end: {e['end']}",
+                f"    clusters: [{', '.join(e['clusters'])}]",
+                f"    platforms: [{', '.join(e['platforms'])}]",
+                f"    methodology: {e['methodology']}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _trimmed_registry_text(reg: Registry, max_institutions: int) -> tuple[str, Registry]:
@@ -145,7 +156,9 @@ def _trimmed_registry_text(reg: Registry, max_institutions: int) -> tuple[str, R
             if queue and len(kept) < max_institutions:
                 kept.append(queue.pop(0))
     data["institutions"] = kept
-    header = (f"# The default registry cut by the demo generator to {max_institutions} institutions "
-              "(the first of each cluster in turn).\n")
+    header = (
+        f"# The default registry cut by the demo generator to {max_institutions} institutions "
+        "(the first of each cluster in turn).\n"
+    )
     text = header + json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     return text, Registry.model_validate(data)

@@ -7,6 +7,7 @@ import hashlib
 
 import numpy as np
 
+
 def _h64(*parts: object) -> int:
     """A stable 64-bit hash of the parts (blake2b; never Python's salted hash())."""
     text = "\x1f".join(str(p) for p in parts).encode("utf-8")
