@@ -35,7 +35,6 @@ from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraph
 
 from assets.cleaned import CLEAN_KEYS
 from assets.partitions import editions as edition_partitions, fetch_months, month_key
-from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
 from gsm_platform.registry import Edition

@@ -19,7 +19,7 @@ import duckdb
 
 from gsm_platform.paths import warehouse_path
 from gsm_platform.warehouse.ddl import DDL
-from gsm_platform.warehouse.gate import gate, retry_while_locked, wait_seconds
+from gsm_platform.warehouse.gate import gate, retry_while_locked
 
 WAREHOUSE_POOL = "warehouse"
 DEFAULT_MEMORY_LIMIT = "4GB"  # per DuckDB process; raise it on a bigger machine (docs/scale.md)

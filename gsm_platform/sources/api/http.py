@@ -334,7 +334,7 @@ class ApiClient:
             if payload is None and (status >= 500 or status == 429 or status < 400):
                 # a gateway page, or a body cut short: transient unless 4xx
                 if status == 429:
-                    verdict = Verdict("rate", f"HTTP 429", retry_after_seconds(response.headers))
+                    verdict = Verdict("rate", "HTTP 429", retry_after_seconds(response.headers))
                 else:
                     failures = self._backoff(failures, f"{endpoint}: HTTP {status} with a body that is not JSON")
                     continue
