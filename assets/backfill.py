@@ -34,7 +34,8 @@ import datetime as dt
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 
 from assets.cleaned import CLEAN_KEYS
-from assets.partitions import editions as edition_partitions, fetch_months, month_key
+from assets.partitions import editions as edition_partitions
+from assets.partitions import fetch_months, month_key
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
 from gsm_platform.registry import Edition

@@ -5,9 +5,9 @@ one edition)."""
 import dagster as dg
 
 from assets.cleaned import CLEAN_KEYS
+from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
-from assets.rankings import RANKINGS_KEY
 
 INGEST_JOB = "ingest"
 CLEAN_JOB = "clean"

@@ -7,15 +7,12 @@ import dagster as dg
 
 from assets.partitions import fetch_months, month_key, months_of, register_indexed_months, register_months
 from assets.registry import REGISTRY_KEY
-from gsm_platform.paths import demo_input_dir
-from gsm_platform.resources import GsmInputs
 from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
 from gsm_platform.parsing.cleaning import month_ranges, ranges_condition
-from gsm_platform.paths import gsm_home, landing_dir
+from gsm_platform.paths import demo_input_dir, gsm_home, landing_dir
 from gsm_platform.registry import PLATFORMS, load_editions, load_registry
+from gsm_platform.resources import ApiSource, GsmInputs, Warehouse
 from gsm_platform.sources.api.http import WIB
-from gsm_platform.resources import ApiSource
-from gsm_platform.resources import Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
 LANDING_KEY = dg.AssetKey("landing")

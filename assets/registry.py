@@ -7,11 +7,10 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import editions as edition_partitions
-from gsm_platform.resources import GsmInputs
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.registry import load_editions, load_registry
 from gsm_platform.registry_tables import REGISTRY_TABLES, write_registry_tables
-from gsm_platform.resources import Warehouse
+from gsm_platform.resources import GsmInputs, Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
 REGISTRY_KEYS = {table: dg.AssetKey(["registry", table]) for table in REGISTRY_TABLES}

@@ -19,7 +19,8 @@ import dagster as dg
 from assets.backfill import WIB, backfill_tags, due_date, edition_asset_subset, edition_fetch_days, months_between
 from assets.edition_impact import built_edition_impacts, latest_clean
 from assets.jobs import AWARD_SELECTION, award_job
-from assets.partitions import FETCH_MONTHS, editions as edition_partitions
+from assets.partitions import FETCH_MONTHS
+from assets.partitions import editions as edition_partitions
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY
 from assets.registry import REGISTRY_KEYS

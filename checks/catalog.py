@@ -10,9 +10,9 @@ ERROR + blocking where bad data would corrupt the award; WARN where a person sho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 from checks import award, cleaned, marts, raw, registry, suites
 from checks.outcome import ERROR, WARN, CheckOutcome

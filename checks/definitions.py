@@ -8,7 +8,8 @@ pool: DuckDB refuses a reader while another process writes the file.
 """
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 

@@ -8,9 +8,10 @@ check definitions (checks/definitions.py) are thin wrappers around the same func
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import duckdb
 

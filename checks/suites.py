@@ -260,9 +260,7 @@ def validate(
         gx_suite = gx.ExpectationSuite(name=f"{asset_name}_{batch_name}", expectations=expectations)
         results += [_result_dict(batch_name, r) for r in batch.validate(gx_suite).results]
     results.sort(key=lambda r: (r["batch"] != "sample", r["expectation"], str(r["column"])))
-    return SuiteResult(
-        all(r["success"] for r in results), results, int(len(sample)), int(aggregates["table_rows"].iloc[0])
-    )
+    return SuiteResult(all(r["success"] for r in results), results, len(sample), int(aggregates["table_rows"].iloc[0]))
 
 
 def run_suite(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[bool, list[dict]]:

@@ -101,7 +101,7 @@ class TreeSampler:
     def reset(self) -> None:
         self.peak = 0
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
@@ -233,12 +233,12 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
     """Runs in its own process with GSM_HOME=run_home (fresh)."""
     import duckdb
 
-    from gsm_platform.runs import pipeline
-    from gsm_platform.runs.launch import execute
     from gsm_platform.accounting import counts
     from gsm_platform.rankings import ranking_rows
-    from gsm_platform.resources import save_inputs
     from gsm_platform.registry import load_editions
+    from gsm_platform.resources import save_inputs
+    from gsm_platform.runs import pipeline
+    from gsm_platform.runs.launch import execute
     from gsm_platform.warehouse import connect, memory_limit
 
     edition = load_editions(source / "editions.yaml").latest().id
@@ -336,10 +336,10 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
 
         # 4. what the day costs when it does change the edition (a late pull inside its window,
         #    or an edition still open): the same day plus the edition's award rebuild
+        import dagster as dg
+
         from assets.jobs import AWARD_JOB
         from gsm_platform.definitions import build_definitions
-
-        import dagster as dg
 
         award_s = update["timings"].get(f"award_{edition}_s")
         if award_s is None:

@@ -109,10 +109,9 @@ def cmd_rankings(args: argparse.Namespace) -> int:
 
 def cmd_quality(args: argparse.Namespace) -> int:
     """Reconciliation, quarantine and every layer's checks; exit 1 when an ERROR check fails."""
+    from checks.outcome import relation_exists
     from gsm_platform import rankings
     from gsm_platform.audit.quality import format_quality_table, quality_report
-
-    from checks.outcome import relation_exists
 
     with _open_warehouse(needs_rankings=False) as conn:
         edition = args.edition or rankings.latest_edition(conn)
@@ -260,7 +259,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from gsm_platform.registry import check_edition_id, shown
-
     from gsm_platform.runs.failures import advice, exception_text
     from gsm_platform.runs.recovery import PoolBusy
     from gsm_platform.warehouse import WarehouseBusy

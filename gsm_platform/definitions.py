@@ -4,8 +4,8 @@ checks, jobs, sensors and resources."""
 import dagster as dg
 
 from assets import cleaned, jobs, rankings, raw, registry, sensors
-from checks import ALL_CHECKS
 from assets.dbt import build_dbt_assets
+from checks import ALL_CHECKS
 from gsm_platform.resources import GsmInputs, Warehouse, dbt_resource
 
 

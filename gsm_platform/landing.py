@@ -21,9 +21,9 @@ import datetime as dt
 import hashlib
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -180,7 +180,7 @@ def _index_and_record(
     if not files:
         return
     by_path = {f.path: f for f in files}
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     conn.execute("BEGIN")
     try:
         for batch in prefetched(batches(home, [f.path for f in files])):

@@ -46,7 +46,7 @@ class MethodologyVersion(_Strict):
     best_account_weights: BestAccountWeights
 
     @model_validator(mode="after")
-    def _weights(self) -> "MethodologyVersion":
+    def _weights(self) -> MethodologyVersion:
         for name, ws in (
             ("activity_weights", self.activity_weights),
             ("video_weights", self.video_weights),

@@ -65,7 +65,7 @@ class LifecycleEvent(_Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _merged_has_target(self) -> "LifecycleEvent":
+    def _merged_has_target(self) -> LifecycleEvent:
         if self.event == "merged" and not self.into:
             raise ValueError("a 'merged' event needs 'into' (the institution id that took it over)")
         return self
@@ -104,7 +104,7 @@ class Registry(_Strict):
     version: str | None = None
 
     @model_validator(mode="after")
-    def _unique(self) -> "Registry":
+    def _unique(self) -> Registry:
         seen: dict[str, int] = {}
         owner: dict[tuple[str, str], str] = {}
         for i, inst in enumerate(self.institutions):
@@ -155,7 +155,7 @@ class Edition(_Strict):
         return check_edition_id(v)
 
     @model_validator(mode="after")
-    def _window(self) -> "Edition":
+    def _window(self) -> Edition:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start}): the window is [start, end)")
         return self
@@ -165,7 +165,7 @@ class Editions(_Strict):
     editions: tuple[Edition, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "Editions":
+    def _unique(self) -> Editions:
         seen: set[str] = set()
         for i, ed in enumerate(self.editions):
             if ed.id in seen:

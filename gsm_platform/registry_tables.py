@@ -156,4 +156,4 @@ REGISTRY_TABLES = (
     "files",
 )
 
-__all__ = ["REGISTRY_TABLES", "write_registry_tables", "METHODOLOGY_FILE"]
+__all__ = ["METHODOLOGY_FILE", "REGISTRY_TABLES", "write_registry_tables"]

@@ -15,10 +15,10 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterator
 
 import dagster as dg
 import duckdb
@@ -98,7 +98,7 @@ class ApiSource(dg.ConfigurableResource):
     max_retries: int = 5
 
     @classmethod
-    def from_env(cls) -> "ApiSource":
+    def from_env(cls) -> ApiSource:
         """The tuning `gsm materialize` uses: GSM_API_CONCURRENCY (accounts pulled at once per
         platform), GSM_API_TIMEOUT_SECONDS, GSM_API_MAX_RETRIES; unset means the defaults."""
         fields = {

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from gsm_platform import landing, warehouse
-from gsm_platform.parsing import cleaning
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
+from gsm_platform.parsing import cleaning
 from gsm_platform.registry import load_editions, load_registry
 from gsm_platform.registry_tables import write_registry_tables
 

@@ -9,9 +9,9 @@ import dagster as dg
 import pytest
 
 from assets import backfill, sensors
+from assets.cleaned import POSTS_KEY
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY, RAW_KEYS
-from assets.cleaned import POSTS_KEY
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
@@ -110,7 +110,7 @@ def test_an_edition_with_no_landed_month_is_landed_first(defs, gsm_home, monkeyp
 
 
 def test_fetch_days_stop_at_today():
-    from gsm_platform.registry import load_editions, DEFAULT_EDITIONS
+    from gsm_platform.registry import DEFAULT_EDITIONS, load_editions
 
     edition = load_editions(DEFAULT_EDITIONS).get("2025")
     assert backfill.edition_fetch_days(edition, 7) == (dt.date(2024, 8, 31), dt.date(2025, 10, 8))

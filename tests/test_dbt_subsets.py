@@ -13,8 +13,8 @@ pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 
 
 def test_the_registry_models_build_alone_in_a_fresh_warehouse(gsm_home):
-    from gsm_platform.runs.pipeline import prepare_environment
     from gsm_platform.definitions import build_definitions
+    from gsm_platform.runs.pipeline import prepare_environment
 
     prepare_environment()
     defs = build_definitions()

@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 
-from gsm_platform.cli import main
 from gsm_platform.audit.explain import (
     COMPONENT_FIELDS,
     EXPLAIN_FIELDS,
@@ -19,6 +18,7 @@ from gsm_platform.audit.explain import (
     to_text,
     weighted_sum,
 )
+from gsm_platform.cli import main
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.warehouse import connect
 

@@ -150,12 +150,11 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
     """`gsm materialize --source files` with envelopes fetched in 1999, 2025 and 2031, then `gsm
     update` with one fetched in 2010 (a month landed late): every envelope is parsed or
     quarantined, and the checks of every run hold."""
-    from tests.e2e import home_variables_restored, use_home
-
     from gsm_platform.cli import main
-    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.warehouse import connect
+    from tests.e2e import home_variables_restored, use_home
 
     inp = tmp_path / "input"
     shutil.copytree(FIXTURES_SAMPLES, inp)
@@ -200,9 +199,7 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
             )
             landed = accounting.counts(conn)
         assert (
-            "  envelopes: {:,} indexed = {:,} parsed + 1 quarantined whole (balanced)".format(
-                landed.envelopes.read, landed.envelopes.read - 1
-            )
+            f"  envelopes: {landed.envelopes.read:,} indexed = {landed.envelopes.read - 1:,} parsed + 1 quarantined whole (balanced)"
             in out
         )
 

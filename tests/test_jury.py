@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gsm_platform.cli import main
 from gsm_platform.audit.jury import validate_jury
+from gsm_platform.cli import main
 from gsm_platform.registry import RegistryError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jury" / "small_2025.yaml"

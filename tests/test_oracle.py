@@ -554,9 +554,9 @@ def test_platform_presence_pooling_and_best_account():
     assert ranking(res, "best_use_of_image") == [("a", pytest.approx(50), True), ("b", pytest.approx(0), False)]
     assert ranking(res, "best_account") == [("a", pytest.approx(45.625), True), ("b", pytest.approx(4.375), True)]
     # every ranked institution has a row in every category
-    assert res["rankings"].groupby("category").size().to_dict() == {
-        c: 2 for c in ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")
-    }
+    assert res["rankings"].groupby("category").size().to_dict() == dict.fromkeys(
+        ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account"), 2
+    )
 
 
 def test_platform_weights_set_and_missing():

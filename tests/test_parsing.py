@@ -185,10 +185,8 @@ def test_x_media_are_looked_up_per_page_by_the_first_media_key(tmp_path):
         tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
     )
     got = dict(
-        (
-            (r[0], (r[1], r[2]))
-            for r in conn.execute("SELECT post_id, media_kind, views FROM clean.post_snapshots").fetchall()
-        )
+        (r[0], (r[1], r[2]))
+        for r in conn.execute("SELECT post_id, media_kind, views FROM clean.post_snapshots").fetchall()
     )
     assert got == {
         "191": ("text", None),  # no attachments

@@ -100,8 +100,8 @@ def without_bad_records(name: str) -> str:
 def award(base: Path, input_dir: Path) -> tuple[list[dict], dict]:
     """`gsm materialize --source files` in its own GSM_HOME; the rankings and reconciliation."""
     from gsm_platform.accounting import counts
-    from gsm_platform.runs.pipeline import run_edition
     from gsm_platform.rankings import ranking_rows
+    from gsm_platform.runs.pipeline import run_edition
     from gsm_platform.warehouse import connect
 
     home = base / "home"

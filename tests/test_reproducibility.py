@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from gsm_platform.cli import main
 from gsm_platform.audit.explain import explain, to_json
+from gsm_platform.cli import main
 from gsm_platform.warehouse import connect
 from tests.e2e import materialize
 

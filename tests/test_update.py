@@ -45,8 +45,8 @@ def _award_runs(home: Path) -> int:
 
 
 def _update_with(home: Path, new_input: Path) -> dict:
-    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.runs.pipeline import run_update
 
     save_inputs(GsmInputs().resolved() | {"input_dir": str(new_input)})
     return run_update(quiet=True)
@@ -109,8 +109,8 @@ def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
 
     # the proof: a forced rebuild chooses the same snapshots and exports the same rankings
     from assets.jobs import AWARD_JOB
-    from gsm_platform.runs.launch import execute as _execute
     from gsm_platform.definitions import build_definitions
+    from gsm_platform.runs.launch import execute as _execute
 
     with dg.DagsterInstance.get() as instance:
         _execute(
@@ -154,8 +154,8 @@ def test_nothing_new_changes_nothing(home):
 
 
 def test_a_changed_registry_file_rebuilds_the_edition(home, tmp_path):
-    from gsm_platform.runs.pipeline import run_update
     from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.runs.pipeline import run_update
 
     inputs = GsmInputs().resolved()
     registry = tmp_path / "registry.yaml"
@@ -176,10 +176,9 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     from assets.jobs import CLEAN_JOB, INGEST_JOB
     from assets.partitions import month_key
     from assets.sensors import EDITION_UPDATES_SENSOR as SENSOR_NAME
-    from gsm_platform.runs.launch import execute as _execute
-    from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.definitions import build_definitions
-    from gsm_platform.resources import Warehouse
+    from gsm_platform.resources import GsmInputs, Warehouse, save_inputs
+    from gsm_platform.runs.launch import execute as _execute
 
     [(last,)] = _query(home, "SELECT max(fetch_date) FROM raw.envelopes")
     fetched = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(9, 30), dt.timezone(dt.timedelta(hours=7)))

@@ -84,7 +84,7 @@ class Decision(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _once(self, info: ValidationInfo) -> "Decision":
+    def _once(self, info: ValidationInfo) -> Decision:
         seen = (info.context or {}).get("_seen")
         if seen is not None:
             key = (self.category, self.cluster)
@@ -122,7 +122,7 @@ class JuryFile(_Strict):
         return [{"name": j} if isinstance(j, str) else j for j in v] if isinstance(v, list) else v
 
     @model_validator(mode="after")
-    def _one_per_group(self) -> "JuryFile":
+    def _one_per_group(self) -> JuryFile:
         # also checked per entry (Decision._once, with the other errors); this catches it without a context
         seen: dict[tuple[str, str], int] = {}
         for i, d in enumerate(self.decisions):

@@ -78,9 +78,11 @@ def execute(job_def, log_file: Path, **kwargs):
             e
             for e in result.all_events
             if e.is_step_failure
-            or e.event_type_value == "ASSET_CHECK_EVALUATION"
-            and not e.event_specific_data.passed
-            and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+            or (
+                e.event_type_value == "ASSET_CHECK_EVALUATION"
+                and not e.event_specific_data.passed
+                and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+            )
         ]
         lines = []
         for e in failed:

@@ -49,8 +49,8 @@ def run_edition(
 
     from assets.jobs import AWARD_JOB, INGEST_JOB
     from assets.partitions import month_runs
-    from gsm_platform.resources import save_inputs
     from gsm_platform.definitions import build_definitions
+    from gsm_platform.resources import save_inputs
 
     home = prepare_environment()
     registry_path = str(Path(registry).resolve()) if registry else str(DEFAULT_REGISTRY)
@@ -123,8 +123,8 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
 
     import dagster as dg
 
-    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
     from assets.edition_impact import built_edition_impacts
+    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
     from gsm_platform.definitions import build_definitions
     from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.warehouse import session

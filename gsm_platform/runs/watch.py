@@ -50,7 +50,7 @@ class RunWatch:
         self._blocked_since: float | None = None
         self._said: set[str] = set()
 
-    def __enter__(self) -> "RunWatch":
+    def __enter__(self) -> RunWatch:
         if threading.current_thread() is threading.main_thread():
             reader, writer = socket.socketpair()
             reader.setblocking(False)

@@ -25,9 +25,10 @@ import fcntl
 import os
 import re
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 DEFAULT_WRITE_WAIT_SECONDS = 600.0
 DEFAULT_READ_WAIT_SECONDS = 60.0

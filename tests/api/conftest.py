@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.api.fakes import END, FAKES, FETCHED_AT, START, read_envelopes
 
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import pull_platform
+from tests.api.fakes import END, FAKES, FETCHED_AT, START, read_envelopes
 
 
 @pytest.fixture

@@ -10,17 +10,17 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
-
 
 from gsm_platform.registry import Account
 
 WIB = dt.timezone(dt.timedelta(hours=7))
-UTC = dt.timezone.utc
+UTC = dt.UTC
 START, END = dt.date(2025, 3, 1), dt.date(2025, 3, 3)  # [2025-02-28T17:00Z, 2025-03-02T17:00Z)
 FETCHED_AT = dt.datetime(2025, 3, 5, 9, 0, tzinfo=WIB)  # after END: the window is closed
 

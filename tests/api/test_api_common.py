@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from tests.api.fakes import END, FETCHED_AT, START, WIB, read_envelopes, wib
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import PLATFORM_ENV, ApiCredentialError, PullReport, pull_platform
+from tests.api.fakes import END, FETCHED_AT, START, WIB, read_envelopes, wib
 
 ENVELOPE_KEYS = {"platform", "kind", "account_id", "fetched_at", "request", "response"}
 
@@ -321,7 +321,7 @@ def test_scrubber_removes_credentials_from_text_params_and_bodies():
 def test_next_pacific_midnight_follows_daylight_saving():
     from gsm_platform.sources.api.http import next_pacific_midnight
 
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert next_pacific_midnight(dt.datetime(2025, 3, 9, 12, tzinfo=utc)).isoformat() == "2025-03-10T00:00:00-07:00"
     assert next_pacific_midnight(dt.datetime(2025, 1, 15, 7, 59, tzinfo=utc)).isoformat() == "2025-01-15T00:00:00-08:00"
     assert next_pacific_midnight(dt.datetime(2025, 1, 15, 8, 0, tzinfo=utc)).isoformat() == "2025-01-16T00:00:00-08:00"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.api.fakes import graph_error, wib
 from gsm_platform.sources.api import ApiCredentialError
+from tests.api.fakes import graph_error, wib
 
 PAGE = "100064500000001"
 

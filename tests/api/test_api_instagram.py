@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.fakes import wib
 from gsm_platform.registry import Account
 from gsm_platform.sources.api import ApiCredentialError
+from tests.api.fakes import wib
 
 IG = "17841400000000001"
 

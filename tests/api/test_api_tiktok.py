@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from tests.api.fakes import wib
 from gsm_platform.sources.api import ApiCredentialError
 from gsm_platform.sources.api.base import Window
 from gsm_platform.sources.api.tiktok import query_windows
+from tests.api.fakes import wib
 
 
 def videos() -> list:

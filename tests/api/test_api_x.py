@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.api.fakes import wib
 from gsm_platform.sources.api import ApiCredentialError
+from tests.api.fakes import wib
 
 
 def tweets(prefix: str) -> list:

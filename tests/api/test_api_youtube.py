@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tests.api.fakes import END, START, wib
 from gsm_platform.sources.api import ApiCredentialError
+from tests.api.fakes import END, START, wib
 
 CH1 = "UCaaaaaaaaaaaaaaaaaaaaa1"
 CH2 = "UCbbbbbbbbbbbbbbbbbbbbb2"

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.api.fakes import FakeYouTube, WIB
 from gsm_platform.cli import main
+from tests.api.fakes import WIB, FakeYouTube
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 

@@ -5,10 +5,10 @@ from .errors import ApiCredentialError
 from .pull import BASE_URL_ENV, DEFAULT_BASE_URLS, PLATFORM_ENV, PullReport, SkippedObject, pull_platform
 
 __all__ = [
-    "ApiCredentialError",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URLS",
     "PLATFORM_ENV",
+    "ApiCredentialError",
     "PullReport",
     "SkippedObject",
     "pull_platform",

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import queue
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 from gsm_platform.registry import Account, Edition, Registry
 

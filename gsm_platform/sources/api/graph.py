@@ -5,7 +5,8 @@ accounts up by username)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -68,7 +69,7 @@ class Graph(Platform):
         special = self.unavailable_subject(error)
         if special is not None:
             return Verdict(special.action, f"{special.detail} ({detail})", variable=special.variable)
-        if code == 100 and subcode == 33 or code == 803:
+        if (code == 100 and subcode == 33) or code == 803:
             return Verdict("unavailable", f"object deleted or not accessible ({detail})")
         if error.get("is_transient") or code in (1, 2):
             return Verdict("retry", detail)

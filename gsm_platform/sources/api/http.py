@@ -24,8 +24,9 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -214,7 +215,7 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return max(when.timestamp() - (now if now is not None else time.time()), 0.0)
 
 
@@ -236,7 +237,7 @@ def next_pacific_midnight(now: dt.datetime) -> dt.datetime:
 
             return -7 if nth_sunday(3, 2) <= day < nth_sunday(11, 1) else -8
 
-        utc = now.astimezone(dt.timezone.utc)
+        utc = now.astimezone(dt.UTC)
         local_day = (utc + dt.timedelta(hours=offset(utc.date()))).date()
         nxt = local_day + dt.timedelta(days=1)
         # clocks change at 02:00, so midnight keeps the offset of the day before
@@ -275,7 +276,7 @@ class ApiClient:
         with _LOG_SCRUBBER.lock:
             _LOG_SCRUBBER.active.pop(id(self), None)
 
-    def __enter__(self) -> "ApiClient":
+    def __enter__(self) -> ApiClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

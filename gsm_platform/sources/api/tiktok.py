@@ -5,7 +5,8 @@ with cursor + search_id while data.has_more."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 

@@ -4,14 +4,15 @@ is never used."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 
 from gsm_platform.registry import Account
 
-from .errors import ObjectUnavailable
 from .base import Platform, Step, Window, generic_http_verdict, parse_time, rate_limit_wait
+from .errors import ObjectUnavailable
 from .http import Fetched, Verdict, next_pacific_midnight
 
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg", "quotaExceededUnreg"}

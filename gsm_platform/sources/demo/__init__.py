@@ -47,4 +47,4 @@ scales), so k = 10 streams out like k = 1.
 from gsm_platform.sources.demo.generate import AWARD_RECORDS, QUICK_RECORDS, GenerateReport, generate
 from gsm_platform.sources.demo.registry import ACCOUNT_IDS_NOTE
 
-__all__ = ["generate", "GenerateReport", "AWARD_RECORDS", "QUICK_RECORDS", "ACCOUNT_IDS_NOTE"]
+__all__ = ["ACCOUNT_IDS_NOTE", "AWARD_RECORDS", "QUICK_RECORDS", "GenerateReport", "generate"]

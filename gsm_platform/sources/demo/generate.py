@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gsm_platform import registry as registry_module
 from gsm_platform.registry import load_editions, load_registry
-from gsm_platform.sources.demo.activity import _accounts_for, _assign_traits, _calibrate, _Frame, _frame, _Account
+from gsm_platform.sources.demo.activity import _Account, _accounts_for, _assign_traits, _calibrate, _Frame, _frame
 from gsm_platform.sources.demo.metrics import _account_data
 from gsm_platform.sources.demo.registry import AWARD_EDITION, _award_editions, _award_registry, _trimmed_registry_text
 
