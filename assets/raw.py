@@ -186,7 +186,7 @@ def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, mo
         context.log.info(f"api source: landed {new} new file(s), {envelopes} envelope(s)")
     for warning in pulled.warnings():
         context.log.warning(warning)
-    for platform, report in sorted(pulled.reports.items()):
+    for _, report in sorted(pulled.reports.items()):
         context.log.info(report.summary())
     return pulled
 

@@ -94,7 +94,7 @@ def export_matches_warehouse(
             problems.append({"edition": ed, "export": str(path), "problem": f"not valid JSON: {exc}"})
             continue
         if exported != expected:
-            differing = sum(1 for a, b in zip(exported, expected) if a != b) + abs(len(exported) - len(expected))
+            differing = sum(1 for a, b in zip(exported, expected, strict=False) if a != b) + abs(len(exported) - len(expected))
             problems.append(
                 {
                     "edition": ed,

@@ -73,7 +73,7 @@ def records(cursor: duckdb.DuckDBPyConnection, limit: int | None = EXAMPLES) -> 
     """Rows of an executed query as JSON-friendly dicts (dates and times as ISO text)."""
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
-    return [{n: _plain(v) for n, v in zip(names, row)} for row in rows]
+    return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in rows]
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,7 @@ def landed_files_intact(
     home = home or warehouse_home(conn)
     files = conn.execute("SELECT path, bytes, sha256 FROM clean.landed_files ORDER BY path").fetchall()
     problems = []
-    for path, size, sha in files:
+    for path, size, _sha256 in files:
         p = home / path
         if not p.is_file():
             problems.append({"path": path, "problem": "missing", "landed_bytes": size, "bytes_now": None})

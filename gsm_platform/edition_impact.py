@@ -153,7 +153,7 @@ def impact_of_months(conn: duckdb.DuckDBPyConnection, edition_id: str, months: l
         "next": (months[-1] + dt.timedelta(days=32)).replace(day=1),
     }
     row = conn.execute(_IMPACT_SQL, params).fetchone()
-    counts = dict(zip(COUNTS, (int(v) for v in row)))
+    counts = dict(zip(COUNTS, (int(v) for v in row), strict=True))
     if any(counts.values()):
         said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)
         return EditionImpact(

@@ -119,7 +119,8 @@ def test_envelopes_follow_the_contract(award):
     forms = {p.name.split(".", 1)[1] for p in (out / "input").rglob("*") if p.is_file()}
     assert forms == {"jsonl.gz", "jsonl", "json"}
     for path in (out / "input").rglob("*.gz"):
-        assert gzip.open(path).read(1)  # readable, and the header carries no time (mtime 0)
+        with gzip.open(path) as f:
+            assert f.read(1)  # readable, and the header carries no time (mtime 0)
         assert path.read_bytes()[4:8] == b"\0\0\0\0"
     for env in envelopes:
         assert list(env) == ENVELOPE_KEYS

@@ -196,6 +196,7 @@ def test_every_surface_shows_the_same_counts_for_the_same_scope(small_edition, c
 
     # 4. the HTML report: the edition's fetch days
     code, _ = run_gsm(capsys, "report", "--edition", "2025", "--out", str(tmp_path / "report"))
+    assert code == 0
     page = (tmp_path / "report" / "index.html").read_text()
     assert html.escape(edition.scope.label, quote=True) in page
     e, p, f = edition.envelopes, edition.posts, edition.profiles

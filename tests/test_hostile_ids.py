@@ -26,8 +26,8 @@ def _editions_file(path: Path, edition_id: str) -> Path:
     import json
 
     path.write_text(
-        "editions:\n  - {id: %s, start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], "
-        "platforms: [x]}\n" % json.dumps(edition_id)
+        f"editions:\n  - {{id: {json.dumps(edition_id)}, start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], "
+        "platforms: [x]}\n"
     )
     return path
 

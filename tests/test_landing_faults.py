@@ -86,7 +86,7 @@ def test_a_killed_landing_leaves_nothing_half_done_and_the_next_one_finishes(tmp
     home = tmp_path / "home"
     killed = _land(home, source, fault)
     assert killed.returncode == -9, killed.stderr
-    files, rows, under = _state(home)
+    files, rows, _ = _state(home)
     assert {f[0] for f in files} == {r[0] for r in rows}  # no file recorded without its envelopes
     assert all(sum(1 for r in rows if r[0] == f[0]) == f[3] for f in files)
     assert _land(home, source).returncode == 0

@@ -187,12 +187,12 @@ def ranking(wh, category, cluster, edition="2025"):
     r = wh.marts("rankings", edition)
     r = r[(r.category == category) & (r.cluster == cluster)].sort_values("rank")
     assert list(r["rank"]) == list(range(1, len(r) + 1))
-    return [(i, s, bool(n)) for i, s, n in zip(r.institution_id, r.score, r.nominee)]
+    return [(i, s, bool(n)) for i, s, n in zip(r.institution_id, r.score, r.nominee, strict=True)]
 
 
 def assert_ranking(actual, expected):
     assert [a[0] for a in actual] == [e[0] for e in expected], actual
-    for (i, score, nominee), (_, exp_score, exp_nominee) in zip(actual, expected):
+    for (i, score, nominee), (_, exp_score, exp_nominee) in zip(actual, expected, strict=True):
         assert score == pytest.approx(exp_score, abs=TOL), (i, score, exp_score)
         assert nominee == exp_nominee, i
 

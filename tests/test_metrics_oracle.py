@@ -121,7 +121,7 @@ def test_best_account_components_are_the_category_scores(generated):
         ref, left_on=["component", "institution_id"], right_on=["category", "institution_id"], suffixes=("_dbt", "_ref")
     )
     assert len(merged) == len(best) == 4 * ref.institution_id.nunique()
-    assert all(_close(a, b) for a, b in zip(merged.score_dbt, merged.score_ref))
+    assert all(_close(a, b) for a, b in zip(merged.score_dbt, merged.score_ref, strict=True))
     # the components sum to the best_account score
     total = (best.weight * best.score).groupby(best.institution_id).sum()
     ranked = oracle["rankings"]
@@ -171,5 +171,5 @@ def test_every_ranked_institution_has_a_row_in_every_category(generated):
     for (_, _), group in r.groupby(["category", "cluster"]):
         g = group.sort_values("rank")
         assert list(g["rank"]) == list(range(1, len(g) + 1))
-        keys = list(zip(-g.score.round(9), -g.posts_in_window, g.institution_id))
+        keys = list(zip(-g.score.round(9), -g.posts_in_window, g.institution_id, strict=True))
         assert keys == sorted(keys)

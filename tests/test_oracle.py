@@ -121,7 +121,7 @@ def run(
 def ranking(result, category, cluster="kementerian"):
     r = result["rankings"]
     r = r[(r.category == category) & (r.cluster == cluster)].sort_values("rank")
-    return list(zip(r.institution_id, r.score, r.nominee))
+    return list(zip(r.institution_id, r.score, r.nominee, strict=True))
 
 
 def pscore(result, institution, category, platform="instagram"):

@@ -23,7 +23,7 @@ def parsed(tmp_path):
 def post(conn, post_id):
     cur = conn.execute("SELECT * FROM clean.post_snapshots WHERE post_id = ?", [post_id])
     names = [d[0] for d in cur.description]
-    return dict(zip(names, cur.fetchone()))
+    return dict(zip(names, cur.fetchone(), strict=True))
 
 
 def test_every_sample_post_is_clean_and_reconciles(parsed):
@@ -184,10 +184,10 @@ def test_x_media_are_looked_up_per_page_by_the_first_media_key(tmp_path):
     conn, recon = build_clean(
         tmp_path / "home", inp, sample_registry(tmp_path / "r.yaml"), sample_editions(tmp_path / "e.yaml")
     )
-    got = dict(
-        (r[0], (r[1], r[2]))
+    got = {
+        r[0]: (r[1], r[2])
         for r in conn.execute("SELECT post_id, media_kind, views FROM clean.post_snapshots").fetchall()
-    )
+    }
     assert got == {
         "191": ("text", None),  # no attachments
         "192": ("text", None),  # a key the page does not list

@@ -196,7 +196,7 @@ def _landed(name: str) -> str:
 
 
 def _lines(name: str) -> dict[int, str]:
-    return {i: line for i, line in enumerate((BAD / name).read_text(encoding="utf-8").split("\n"), start=1)}
+    return dict(enumerate((BAD / name).read_text(encoding="utf-8").split("\n"), start=1))
 
 
 def _page(envelope: dict) -> list:

@@ -42,7 +42,9 @@ def test_unknown_cluster_names_file_entry_and_field(tmp_path):
 
 def test_unknown_platform_names_account_field(tmp_path):
     path = write(tmp_path, "registry.yaml", GOOD.replace("platform: x", "platform: myspace"))
-    msg = str(pytest.raises(RegistryError, load_registry, path).value)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(path)
+    msg = str(raised.value)
     assert "institutions[0] (kemenkeu)" in msg and "accounts.1.platform" in msg
 
 
@@ -57,26 +59,32 @@ def test_account_claimed_by_two_institutions_is_rejected(tmp_path):
       - {platform: x, account_id: "1234567890"}
 """
     )
-    msg = str(pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", text)).value)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(write(tmp_path, "r.yaml", text))
+    msg = str(raised.value)
     assert "already claimed by institution 'kemenkeu'" in msg and "institutions[1] (kemenkeu2)" in msg
 
 
 def test_duplicate_institution_id_and_missing_name(tmp_path):
     text = GOOD + "\n  - id: kemenkeu\n    cluster: kementerian\n"
-    msg = str(pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", text)).value)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(write(tmp_path, "r.yaml", text))
+    msg = str(raised.value)
     assert "institutions[1] (kemenkeu)" in msg and "field 'name'" in msg
 
 
 def test_invalid_yaml_names_line(tmp_path):
-    msg = str(
-        pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", "institutions: [\n  {id: x\n")).value
-    )
+    with pytest.raises(RegistryError) as raised:
+        load_registry(write(tmp_path, "r.yaml", "institutions: [\n {id: x\n"))
+    msg = str(raised.value)
     assert "line" in msg and "r.yaml" in msg
 
 
 def test_lifecycle_merge_must_name_an_institution(tmp_path):
     text = GOOD + "    lifecycle:\n      - {date: 2024-10-21, event: merged, into: nowhere}\n"
-    msg = str(pytest.raises(RegistryError, load_registry, write(tmp_path, "r.yaml", text)).value)
+    with pytest.raises(RegistryError) as raised:
+        load_registry(write(tmp_path, "r.yaml", text))
+    msg = str(raised.value)
     assert "'nowhere' is not an institution id" in msg
 
 
@@ -85,7 +93,9 @@ def test_edition_window_and_fields(tmp_path):
     eds = load_editions(write(tmp_path, "e.yaml", good))
     assert eds.get("2025").methodology == "v1" and eds.latest().id == "2025"
     bad = good.replace("end: 2025-10-01", "end: 2024-01-01")
-    msg = str(pytest.raises(RegistryError, load_editions, write(tmp_path, "e2.yaml", bad)).value)
+    with pytest.raises(RegistryError) as raised:
+        load_editions(write(tmp_path, "e2.yaml", bad))
+    msg = str(raised.value)
     assert "editions[0] (2025)" in msg and "must be after start" in msg
     with pytest.raises(RegistryError, match="known: 2025"):
         eds.get("1999")

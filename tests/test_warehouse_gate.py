@@ -14,10 +14,13 @@ def test_the_warehouse_gate_lets_readers_share_and_makes_a_writer_wait(tmp_path,
     said: list[str] = []
     monkeypatch.setattr(terminal, "say", said.append)
     path = tmp_path / "warehouse.duckdb"
-    with gate(path, exclusive=False), gate(path, exclusive=False, wait=0):
-        with pytest.raises(WarehouseBusy, match=f"the warehouse is busy: {path} is held by"):
-            with gate(path, exclusive=True, wait=0.3):
-                pass
+    with (
+        gate(path, exclusive=False),
+        gate(path, exclusive=False, wait=0),
+        pytest.raises(WarehouseBusy, match=f"the warehouse is busy: {path} is held by"),
+        gate(path, exclusive=True, wait=0.3),
+    ):
+        pass
     assert said and said[0].startswith("waiting for the warehouse: warehouse.duckdb is held by")
     released = threading.Event()
 

@@ -42,7 +42,7 @@ def quality_report(conn: duckdb.DuckDBPyConnection, edition: str | None) -> dict
             ORDER BY source_file, source_line, source_position NULLS FIRST, reason"""
     )
     names = [d[0] for d in cur.description]
-    quarantine = [dict(zip(names, row)) for row in cur.fetchall()]
+    quarantine = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     checks = []
     for check in QUALITY_CHECKS:
         if check.asset[0] == "marts" and not relation_exists(conn, MART_SCHEMA, check.asset[-1]):

@@ -97,7 +97,7 @@ def monthly_bars_svg(months: list[str], counts: list[int]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{plot_h + 40}" role="img" '
         f'aria-label="posts per month">'
     ]
-    for i, (month, n) in enumerate(zip(months, counts)):
+    for i, (month, n) in enumerate(zip(months, counts, strict=True)):
         h = n / top * plot_h
         x = 40 + i * (bar + gap)
         parts.append(

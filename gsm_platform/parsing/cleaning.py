@@ -9,6 +9,7 @@ slice kept every record (guard.py) before it commits.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 
 import duckdb
@@ -86,7 +87,7 @@ def _slices(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> li
             size = 0
         size += day_bytes
     bounds.append(end)
-    return list(zip(bounds, bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, undated: bool) -> None:

@@ -170,8 +170,8 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
         if impact.changed:
             timed(
                 f"award_{impact.edition_id}_s",
-                lambda: execute(
-                    defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=impact.edition_id
+                lambda edition_id=impact.edition_id: execute(
+                    defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id
                 ),
             )
             rebuilt.append(impact.edition_id)

@@ -499,7 +499,7 @@ class FakeFacebook:
             data.append(post)
         paging: dict[str, Any] = {"cursors": {"before": f"b{start}", "after": str(start + size)}}
         if start + size < len(found):
-            nq = {k: v for k, v in q.items()} | {"after": str(start + size)}  # the real API echoes the token here
+            nq = dict(q) | {"after": str(start + size)}  # the real API echoes the token here
             paging["next"] = f"https://graph.facebook.com/v21.0/{page_id}/posts?{urlencode(nq)}"
         return 200, {"data": data, "paging": paging}, {}
 

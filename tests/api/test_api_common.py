@@ -279,7 +279,7 @@ def test_landed_envelopes_parse_with_the_project_parsers(fake_api, run_pull, tmp
     editions = support.sample_editions(tmp_path / "editions.yaml")
     home = tmp_path / "home"
     home.mkdir()
-    conn, recon = support.build_clean(home, out, registry, editions)
+    conn, _ = support.build_clean(home, out, registry, editions)
     quarantined = conn.execute("SELECT reason FROM clean.quarantine").fetchall()
     assert quarantined == []
     posts = conn.execute("SELECT platform, count(*) FROM clean.post_snapshots GROUP BY 1 ORDER BY 1").fetchall()

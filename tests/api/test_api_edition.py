@@ -93,7 +93,7 @@ def test_platform_without_credentials_is_skipped_with_a_warning(tmp_path):
 
 
 def test_no_credentials_at_all_fails_naming_the_variables(tmp_path):
-    with pytest.raises(NoCredentials, match="GSM_X_TOKEN.*GSM_YOUTUBE_KEY|x: GSM_X_TOKEN"):
+    with pytest.raises(NoCredentials, match=r"GSM_X_TOKEN.*GSM_YOUTUBE_KEY|x: GSM_X_TOKEN"):
         pull_edition(REGISTRY, EDITION, tmp_path, Recorder(), env={})
 
 

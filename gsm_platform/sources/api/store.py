@@ -63,7 +63,8 @@ class EnvelopeFile:
     def add(self, envelope: dict[str, Any]) -> None:
         if self._fh is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.tmp, "w", encoding="utf-8")
+            # held open across add() calls (one envelope each), closed by close()
+            self._fh = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
         self._fh.write(json.dumps(envelope, ensure_ascii=False, separators=(",", ":")) + "\n")
         self._fh.flush()
         self.count += 1

@@ -125,7 +125,7 @@ def _accounts_for(reg: Registry, edition: Edition, frame: _Frame) -> list[_Accou
 def _quota(accounts: list[_Account], seed: int, trait: str, share: float, min_pool: int) -> set[int]:
     """A share of the accounts, picked by a stable hash (at least one when the pool is big enough)."""
     n = len(accounts)
-    k = int(round(share * n))
+    k = round(share * n)
     if k == 0 and n >= min_pool:
         k = 1
     ranked = sorted(accounts, key=lambda a: (_h64(seed, trait, a.platform, a.account_id), a.num))
@@ -290,7 +290,7 @@ def _calibrate(accounts: list[_Account], frame: _Frame, seed: int, target: int) 
         for a in accounts:
             if not a.dormant:
                 days = window_days * span(a)
-                a.n_posts = 0 if days <= 0 else max(MIN_ACTIVE_POSTS, int(round(a.activity * f * days)))
+                a.n_posts = 0 if days <= 0 else max(MIN_ACTIVE_POSTS, round(a.activity * f * days))
             per[a.num] = _skeleton(a, frame, seed).records(PAGE_SIZE[a.platform])
         return sum(per.values()), per
 

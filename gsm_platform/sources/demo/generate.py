@@ -150,10 +150,10 @@ def generate(
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
             for res in pool.map(_write_account, jobs, chunksize=2):
-                totals = [x + y for x, y in zip(totals, res)]
+                totals = [x + y for x, y in zip(totals, res, strict=True)]
     else:
         for job in jobs:
-            totals = [x + y for x, y in zip(totals, _write_account(job))]
+            totals = [x + y for x, y in zip(totals, _write_account(job), strict=True)]
     envelopes, post_records, profile_records, files, size = totals
     for name in ("registry.yaml", "editions.yaml"):
         files += 1

@@ -118,7 +118,7 @@ def _account_data(a: _Account, frame: _Frame, seed: int) -> tuple[_Writer, int, 
     day_l = day.tolist()
     fetch_l = fetch.tolist()
     records = 0
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=False):  # no post: starts [0], ends []
         d, pg = day_l[s], page_l[s]
         last = e == m or day_l[e] != d
         line = _posts_envelope(a, d, pg, fetch_l[s], recs, page_ids, s, e, last, followers)

@@ -52,7 +52,7 @@ def _post_strings(
         def dyn(snap, sl=None):
             idx = post if sl is None else post[sl[0] : sl[1]]
             out = []
-            for i, (r, c, s) in zip(idx.tolist(), snap.tolist()):
+            for i, (r, c, s) in zip(idx.tolist(), snap.tolist(), strict=True):
                 sh = f',"shares":{{"count":{s}}}' if s > 0 else ""
                 out.append(
                     f'{statics[i]},"reactions":{{"data":[],"summary":{{"total_count":{r}}}}},'
@@ -85,7 +85,7 @@ def _post_strings(
             idx = post if sl is None else post[sl[0] : sl[1]]
             return [
                 f'{statics[i]},"like_count":{lk},"comments_count":{c}}}'
-                for i, (lk, c) in zip(idx.tolist(), snap.tolist())
+                for i, (lk, c) in zip(idx.tolist(), snap.tolist(), strict=True)
             ]
 
         return [str(v) for v in ids], dyn
@@ -123,7 +123,7 @@ def _post_strings(
             idx = post if sl is None else post[sl[0] : sl[1]]
             out = []
             for i, (lk, rp, rt, q), im, b, v in zip(
-                idx.tolist(), snap.tolist(), imp.tolist(), bm.tolist(), views.tolist()
+                idx.tolist(), snap.tolist(), imp.tolist(), bm.tolist(), views.tolist(), strict=True
             ):
                 rec = (
                     f'{statics[i]},"public_metrics":{{"retweet_count":{rt},"reply_count":{rp},"like_count":{lk},'
@@ -141,7 +141,7 @@ def _post_strings(
         vids = _youtube_ids(num, n)
         shorts = rng.random(n) < rng.uniform(0.1, 0.6)
         secs = np.where(shorts, rng.integers(15, 61, n), rng.integers(90, 3 * 3600, n)).tolist()
-        titles = [(("Shorts: " if s else "") + json.loads(t)) for s, t in zip(shorts.tolist(), texts)]
+        titles = [(("Shorts: " if s else "") + json.loads(t)) for s, t in zip(shorts.tolist(), texts, strict=True)]
         statics = [
             f'{{"kind":"youtube#video","id":"{vids[i]}","snippet":{{"publishedAt":"{iso[i]}Z",'
             f'"channelId":{json.dumps(a.account_id)},"title":{_dumps(titles[i])}}},'
@@ -154,7 +154,7 @@ def _post_strings(
             idx = post if sl is None else post[sl[0] : sl[1]]
             nc = no_comments.tolist()
             out = []
-            for i, (lk, c), v in zip(idx.tolist(), snap.tolist(), views.tolist()):
+            for i, (lk, c), v in zip(idx.tolist(), snap.tolist(), views.tolist(), strict=True):
                 like = "" if hide else f'"likeCount":"{lk}",'
                 com = "" if nc[i] else f',"commentCount":"{c}"'
                 out.append(
@@ -175,7 +175,7 @@ def _post_strings(
         idx = post if sl is None else post[sl[0] : sl[1]]
         return [
             f'{statics[i]},"view_count":{max(v, lk)},"like_count":{lk},"comment_count":{c},"share_count":{s}}}'
-            for i, (lk, c, s), v in zip(idx.tolist(), snap.tolist(), views.tolist())
+            for i, (lk, c, s), v in zip(idx.tolist(), snap.tolist(), views.tolist(), strict=True)
         ]
 
     return [str(v) for v in ids], dyn

@@ -24,7 +24,7 @@ def _profiles(
     handle = json.dumps(a.handle, ensure_ascii=False)
     acc = json.dumps(a.account_id)
     count = 0
-    for d, t, f, k in zip(days.tolist(), ts.tolist(), fol, posted):
+    for d, t, f, k in zip(days.tolist(), ts.tolist(), fol, posted, strict=True):
         v = _graph_version(d)
         media_count = history + k
         if p == "facebook":
