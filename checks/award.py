@@ -63,7 +63,8 @@ def nominees_consistent(conn: duckdb.DuckDBPyConnection, edition: str | None = N
         return CheckOutcome(
             False,
             f"{len(bad)} ranking row(s) with a wrong nominee flag or methodology version; first: {first['edition_id']} "
-            f"{first['category']} {first['cluster']} rank {first['rank']} {first['institution_id']}: {first['problem']}",
+            f"{first['category']} {first['cluster']} rank {first['rank']} {first['institution_id']}: "
+            f"{first['problem']}",
             {**meta, "examples": bad[:50]},
         )
     if nominees[1] == 0:
@@ -94,12 +95,14 @@ def export_matches_warehouse(
             problems.append({"edition": ed, "export": str(path), "problem": f"not valid JSON: {exc}"})
             continue
         if exported != expected:
-            differing = sum(1 for a, b in zip(exported, expected, strict=False) if a != b) + abs(len(exported) - len(expected))
+            differing = sum(1 for a, b in zip(exported, expected, strict=False) if a != b)
+            differing += abs(len(exported) - len(expected))
             problems.append(
                 {
                     "edition": ed,
                     "export": str(path),
-                    "problem": f"{differing} row(s) differ ({len(exported)} exported, {len(expected)} in the warehouse)",
+                    "problem": f"{differing} row(s) differ "
+                    f"({len(exported)} exported, {len(expected)} in the warehouse)",
                 }
             )
     if problems:

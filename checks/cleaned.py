@@ -264,9 +264,11 @@ def follower_jumps(
         WITH f AS (SELECT platform, account_id, fetched_at, max(followers) AS followers
                    FROM clean.follower_snapshots GROUP BY ALL),
              w AS (SELECT *, min(followers) OVER win AS low, max(followers) OVER win AS high,
-                          arg_min(fetched_at, followers) OVER win AS low_at, arg_max(fetched_at, followers) OVER win AS high_at
+                          arg_min(fetched_at, followers) OVER win AS low_at,
+                          arg_max(fetched_at, followers) OVER win AS high_at
                    FROM f WINDOW win AS (PARTITION BY platform, account_id ORDER BY fetched_at
-                                         RANGE BETWEEN INTERVAL {int(days)} DAYS PRECEDING AND INTERVAL 1 MICROSECOND PRECEDING))
+                                         RANGE BETWEEN INTERVAL {int(days)} DAYS PRECEDING
+                                               AND INTERVAL 1 MICROSECOND PRECEDING))
         SELECT platform, account_id, fetched_at, followers,
                CASE WHEN followers > low * {1 + share} THEN low ELSE high END AS earlier_followers,
                CASE WHEN followers > low * {1 + share} THEN low_at ELSE high_at END AS earlier_fetched_at,

@@ -76,7 +76,8 @@ def scores_in_range(conn: duckdb.DuckDBPyConnection, edition: str | None = None,
     if n_bad:
         examples = records(
             conn.execute(
-                f"SELECT {', '.join(keys + score_cols)} FROM {rel} WHERE ({where}) AND ({bad}) ORDER BY ALL LIMIT {EXAMPLES}",
+                f"SELECT {', '.join(keys + score_cols)} FROM {rel} WHERE ({where}) AND ({bad}) "
+                f"ORDER BY ALL LIMIT {EXAMPLES}",
                 params,
             )
         )
@@ -104,7 +105,8 @@ def ranks_contiguous(conn: duckdb.DuckDBPyConnection, edition: str | None = None
         f"""SELECT {group_sql}, count(*) AS rows, count(rank) AS ranked, count(DISTINCT rank) AS distinct_ranks,
                    min(rank) AS lowest, max(rank) AS highest
             FROM {rel} WHERE {where} GROUP BY ALL
-            HAVING NOT (count(rank) = count(*) AND min(rank) = 1 AND max(rank) = count(*) AND count(DISTINCT rank) = count(*))
+            HAVING NOT (count(rank) = count(*) AND min(rank) = 1 AND max(rank) = count(*)
+                        AND count(DISTINCT rank) = count(*))
             ORDER BY ALL""",
         params,
     )
@@ -129,7 +131,8 @@ def ranks_contiguous(conn: duckdb.DuckDBPyConnection, edition: str | None = None
     where_first = ", ".join(f"{c}={first[c]}" for c in group) if group else rel
     return CheckOutcome(
         False,
-        f"{len(bad)} of {n_groups} group(s) of {rel} have a rank gap or a duplicate rank; first {where_first}: {first['problem']}",
+        f"{len(bad)} of {n_groups} group(s) of {rel} have a rank gap or a duplicate rank; "
+        f"first {where_first}: {first['problem']}",
         {"groups": n_groups, "bad_groups": bad[:50]},
     )
 
@@ -190,7 +193,8 @@ def _editions_with_posts(conn: duckdb.DuckDBPyConnection) -> list[str]:
         r[0]
         for r in conn.execute(
             """SELECT e.edition_id FROM registry.editions e
-           WHERE EXISTS (SELECT 1 FROM clean.post_snapshots p WHERE p.published_at >= e.start_date AND p.published_at < e.end_date)
+           WHERE EXISTS (SELECT 1 FROM clean.post_snapshots p
+                         WHERE p.published_at >= e.start_date AND p.published_at < e.end_date)
            ORDER BY e.start_date, e.edition_id"""
         ).fetchall()
     ]
@@ -236,7 +240,8 @@ def institutions_with_posts_ranked(
         f"""WITH posted AS ({_POSTED_INSTITUTIONS}),
                  ranked AS (SELECT {edition_col} AS edition_id, institution_id, {category_count} AS categories
                             FROM {rel} WHERE list_contains(?::VARCHAR[], {edition_col}) GROUP BY ALL)
-            SELECT coalesce(p.edition_id, r.edition_id) AS edition_id, coalesce(p.institution_id, r.institution_id) AS institution_id,
+            SELECT coalesce(p.edition_id, r.edition_id) AS edition_id,
+                   coalesce(p.institution_id, r.institution_id) AS institution_id,
                    CASE WHEN r.institution_id IS NULL THEN 'has posts in the window but is not ranked'
                         WHEN p.institution_id IS NULL THEN 'is ranked but has no post in the window'
                         ELSE 'is ranked in ' || r.categories || ' of {n_categories} categories' END AS problem
@@ -293,7 +298,8 @@ def accounts_have_posts(conn: duckdb.DuckDBPyConnection, edition: str | None = N
     return CheckOutcome(
         False,
         f"{len(silent)} institution account(s) have no post in the edition window; first: {first['platform']} "
-        f"{first['account_id']} of {first['institution_id']} ({first['edition_id']}). Check the account id and the pulls",
+        f"{first['account_id']} of {first['institution_id']} ({first['edition_id']}). "
+        "Check the account id and the pulls",
         {"editions": ", ".join(editions), "accounts_without_posts": len(silent), "examples": silent[:50]},
     )
 
@@ -323,7 +329,8 @@ def engagement_outliers(
         in_scope = "true"
     sql = f"""
         WITH latest AS (
-               SELECT platform, account_id, post_id, published_at, interactions, views, source_file, source_line, source_position
+               SELECT platform, account_id, post_id, published_at, interactions, views,
+                      source_file, source_line, source_position
                FROM clean.post_snapshots
                QUALIFY row_number() OVER (PARTITION BY platform, account_id, post_id
                                           ORDER BY fetched_at DESC, interactions DESC NULLS LAST, views DESC NULLS LAST,
@@ -332,10 +339,12 @@ def engagement_outliers(
                      FROM clean.follower_snapshots GROUP BY ALL),
              before AS (SELECT l.*, f.followers AS followers_before
                         FROM latest l ASOF LEFT JOIN fol f
-                          ON l.platform = f.platform AND l.account_id = f.account_id AND l.published_at >= f.fetched_at),
+                          ON l.platform = f.platform AND l.account_id = f.account_id
+                             AND l.published_at >= f.fetched_at),
              audience AS (SELECT b.*, coalesce(b.followers_before, g.followers) AS audience
                           FROM before b ASOF LEFT JOIN fol g
-                            ON b.platform = g.platform AND b.account_id = g.account_id AND b.published_at <= g.fetched_at),
+                            ON b.platform = g.platform AND b.account_id = g.account_id
+                               AND b.published_at <= g.fetched_at),
              er AS (SELECT *, CASE WHEN platform = 'tiktok' THEN interactions / nullif(views, 0)
                                    ELSE interactions / nullif(audience, 0) END AS er
                     FROM audience WHERE interactions IS NOT NULL),

@@ -34,7 +34,8 @@ def landed_files_intact(
         return CheckOutcome(
             False,
             f"{len(problems)} of {len(files)} landed file(s) missing or changed under {home} "
-            f"(first: {problems[0]['path']}, {problems[0]['problem']}); restore them from the source, never edit landing",
+            f"(first: {problems[0]['path']}, {problems[0]['problem']}); "
+            "restore them from the source, never edit landing",
             {**meta, "problems": problems},
         )
     return CheckOutcome(True, f"all {len(files)} landed file(s) present with their landed size", meta)

@@ -90,8 +90,10 @@ POST_SNAPSHOTS = Suite(
         "rows_with_unknown_media_kind": "count(*) FILTER (WHERE media_kind NOT IN ('image', 'video', 'text'))",
         "rows_with_a_negative_count": "count(*) FILTER (WHERE likes < 0 OR comments < 0 OR shares < 0 OR quotes < 0 "
         "OR interactions < 0 OR views < 0)",
-        "rows_with_interactions_null_but_not_hidden": "count(*) FILTER (WHERE (interactions IS NULL) <> interactions_hidden)",
-        "rows_with_interactions_not_the_sum_of_counts": "count(*) FILTER (WHERE NOT interactions_hidden AND interactions <> coalesce(likes, 0) + coalesce(comments, 0) "
+        "rows_with_interactions_null_but_not_hidden": "count(*) FILTER "
+        "(WHERE (interactions IS NULL) <> interactions_hidden)",
+        "rows_with_interactions_not_the_sum_of_counts": "count(*) FILTER (WHERE NOT interactions_hidden "
+        "AND interactions <> coalesce(likes, 0) + coalesce(comments, 0) "
         "+ coalesce(shares, 0) + coalesce(quotes, 0))",
         "rows_published_after_fetch": "count(*) FILTER (WHERE published_at > fetched_at)",
         "rows_with_fetch_date_not_of_fetched_at": "count(*) FILTER (WHERE fetch_date <> CAST(fetched_at AS DATE))",
@@ -294,7 +296,8 @@ def expectations_met(
         return CheckOutcome(
             False,
             f"{len(failed)} of {len(result.results)} expectation(s) on {table} failed; first: {first['expectation']} "
-            f"on {first['column']} ({first['batch']}, {first['unexpected_count']} unexpected, e.g. {first['examples'][:3]})",
+            f"on {first['column']} ({first['batch']}, {first['unexpected_count']} unexpected, "
+            f"e.g. {first['examples'][:3]})",
             meta,
         )
     return CheckOutcome(

@@ -444,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  post records        {full['post_records']:,} ({full['envelopes']:,} envelopes)")
     print(f"  end to end          {full['seconds']:.1f} s, {full['records_per_s']:,} records/s")
     print(
-        f"  DuckDB floor        {floor['seconds']:.1f} s  -> end to end / floor = {result['ratio_end_to_end_over_floor']}x"
+        f"  DuckDB floor        {floor['seconds']:.1f} s  -> end to end / floor = "
+        f"{result['ratio_end_to_end_over_floor']}x"
     )
     print(
         f"  peak memory         {result['peak_gib']:.2f} GiB (process tree; ru_maxrss self "

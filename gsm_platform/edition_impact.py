@@ -61,7 +61,8 @@ late_posts AS (
     FROM clean.post_snapshots s
     JOIN post_rows_in_months p USING (platform, account_id, post_id)
     CROSS JOIN params
-    GROUP BY s.platform, s.account_id, s.post_id, params.snapshot_cutoff_at, params.window_start_at, params.window_end_at
+    GROUP BY s.platform, s.account_id, s.post_id,
+             params.snapshot_cutoff_at, params.window_start_at, params.window_end_at
     HAVING count(*) FILTER (WHERE s.fetched_at <= params.snapshot_cutoff_at) = 0
        AND count(*) FILTER (WHERE s.published_at >= params.window_start_at
                                 AND s.published_at < params.window_end_at) > 0

@@ -100,7 +100,8 @@ def to_table(rows: list[dict], nominees_only: bool = False) -> str:
             out.append(f"\n{r['category']} / {r['cluster']}")
             out.append(f"  {'rank':>4}  {'score':>8}  {'nominee':<7}  institution")
         out.append(
-            f"  {r['rank']:>4}  {r['score']:>8.3f}  {'yes' if r['nominee'] else '':<7}  {r['institution_name']} ({r['institution_id']})"
+            f"  {r['rank']:>4}  {r['score']:>8.3f}  {'yes' if r['nominee'] else '':<7}  "
+            f"{r['institution_name']} ({r['institution_id']})"
         )
     return "\n".join(out).lstrip("\n")
 

@@ -38,7 +38,10 @@ def write_registry_tables(
                 "role": role,
             }
             for i in registry.institutions
-            for role, accs in (("institution", i.accounts), ("leader", tuple(a for leader in i.leaders for a in leader.accounts)))
+            for role, accs in (
+                ("institution", i.accounts),
+                ("leader", tuple(a for leader in i.leaders for a in leader.accounts)),
+            )
             for a in accs
         ],
         ["institution_id", "platform", "account_id", "handle", "role"],

@@ -24,7 +24,8 @@ SAMPLE_ACCOUNTS = {
 def sample_registry(path: Path) -> Path:
     accounts = "\n".join(f'      - {{platform: {p}, account_id: "{a}"}}' for p, a in SAMPLE_ACCOUNTS.items())
     path.write_text(
-        f"institutions:\n  - id: contoh\n    name: Contoh Kementerian\n    cluster: kementerian\n    accounts:\n{accounts}\n"
+        "institutions:\n  - id: contoh\n    name: Contoh Kementerian\n    cluster: kementerian\n"
+        f"    accounts:\n{accounts}\n"
     )
     return path
 

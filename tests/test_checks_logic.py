@@ -103,8 +103,8 @@ def add_post(
     position=None,
 ):
     conn.execute(
-        """INSERT INTO clean.post_snapshots VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP)::DATE, 'image', ?, 0, 0, NULL, ?,
-                   false, ?, 'landing/files/t.jsonl', ?, ?)""",
+        """INSERT INTO clean.post_snapshots VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP)::DATE, 'image', ?, 0, 0,
+                   NULL, ?, false, ?, 'landing/files/t.jsonl', ?, ?)""",
         [
             platform,
             account,

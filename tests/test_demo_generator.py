@@ -275,7 +275,8 @@ def test_quick_copies_the_registry_and_covers_only_the_latest_edition(tmp_path):
     eds.write_text(
         "editions:\n"
         '  - {id: "2020", start: 2019-10-01, end: 2020-10-01, clusters: [bumn], platforms: [x]}\n'
-        '  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], platforms: [instagram, youtube, tiktok]}\n'
+        '  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], '
+        "platforms: [instagram, youtube, tiktok]}\n"
     )
     out = tmp_path / "quick"
     report = generate(out, "quick", registry_path=reg, editions_path=eds, records=3000)

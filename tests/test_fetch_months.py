@@ -199,8 +199,8 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
             )
             landed = accounting.counts(conn)
         assert (
-            f"  envelopes: {landed.envelopes.read:,} indexed = {landed.envelopes.read - 1:,} parsed + 1 quarantined whole (balanced)"
-            in out
+            f"  envelopes: {landed.envelopes.read:,} indexed = {landed.envelopes.read - 1:,} parsed "
+            "+ 1 quarantined whole (balanced)" in out
         )
 
         late = tmp_path / "late"

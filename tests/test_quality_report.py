@@ -15,8 +15,10 @@ from tests.support import build_clean, sample_registry
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 TWO_EDITIONS = """editions:
-  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian], platforms: [facebook, instagram, x, youtube, tiktok]}
-  - {id: "2024", start: 2023-10-01, end: 2024-10-01, clusters: [kementerian], platforms: [facebook, instagram, x, youtube, tiktok]}
+  - {id: "2025", start: 2024-10-01, end: 2025-10-01, clusters: [kementerian],
+     platforms: [facebook, instagram, x, youtube, tiktok]}
+  - {id: "2024", start: 2023-10-01, end: 2024-10-01, clusters: [kementerian],
+     platforms: [facebook, instagram, x, youtube, tiktok]}
 """
 
 

@@ -238,7 +238,10 @@ def to_text(w: dict[str, Any]) -> str:
         "",
         f"Components (score = sum of weight x component score, one per {'category' if per_category else 'platform'})",
     ]
-    head = f"  {'component':<18}{'measure':<20}{'raw value':>14}{'score':>12}{'weight':>9}{'w x score':>12}{'counted':>9}{'excluded':>9}"
+    head = (
+        f"  {'component':<18}{'measure':<20}{'raw value':>14}{'score':>12}{'weight':>9}{'w x score':>12}"
+        f"{'counted':>9}{'excluded':>9}"
+    )
     lines += [head, "  " + "-" * (len(head) - 2)]
     for c in comps:
         lines.append(

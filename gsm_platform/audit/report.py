@@ -38,12 +38,16 @@ PALETTE = {
     "best_use_of_video": "#e7298a",
 }
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;
+padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
-table{border-collapse:collapse;margin:.5em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85em}
-tr.nominee td{background:#fbfbf0}.ok{color:#1a7f37}.bad{color:#b42318;font-weight:bold}.jury{background:#eef6ff;padding:.5em;border-left:4px solid #4a90d9}
-.legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}
+tr.nominee td{background:#fbfbf0}.ok{color:#1a7f37}.bad{color:#b42318;font-weight:bold}
+.jury{background:#eef6ff;padding:.5em;border-left:4px solid #4a90d9}
+.legend span{display:inline-block;margin-right:1em}
+.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}
 """
 
 
@@ -82,7 +86,8 @@ def stacked_bars_svg(bars: list[tuple[str, list[tuple[str, float]]]], max_total:
         tx = label_w + tick / 100 * bar_w
         parts.append(f'<line x1="{tx:.1f}" y1="0" x2="{tx:.1f}" y2="{axis_y}" stroke="#ddd" stroke-width="1"/>')
         parts.append(
-            f'<text x="{tx:.1f}" y="{axis_y + 12}" font-size="10" text-anchor="middle">{tick * max_total / 100:g}</text>'
+            f'<text x="{tx:.1f}" y="{axis_y + 12}" font-size="10" text-anchor="middle">'
+            f"{tick * max_total / 100:g}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -191,7 +196,8 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
         f"<style>{CSS}</style></head><body>",
         f"<h1>GSM Award {e(edition_id)}: {e(name)}</h1>",
         f"<p>Window {e(start)} to {e(end)} (exclusive, 00:00 WIB). Methodology version <b>{e(version)}</b>. "
-        "The computed ranking is shown as computed; the jury's decisions are recorded beside it and never change it.</p>",
+        "The computed ranking is shown as computed; the jury's decisions are recorded beside it "
+        "and never change it.</p>",
         "<h2>Inputs and methodology</h2><table><tr><th>file</th><th>path</th><th>sha256</th></tr>",
     ]
     for kind, path, sha in data["files"]:

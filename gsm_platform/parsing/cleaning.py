@@ -139,7 +139,8 @@ def uncleaned_months(conn: duckdb.DuckDBPyConnection, after: dt.date | None = No
     run re-quarantines the undated ones."""
     later = f"AND (e.fetch_date > DATE '{after}' OR e.fetch_date IS NULL)" if after else ""
     rows = conn.execute(
-        f"""WITH used AS (SELECT source_file FROM clean.post_snapshots UNION SELECT source_file FROM clean.follower_snapshots
+        f"""WITH used AS (SELECT source_file FROM clean.post_snapshots
+                         UNION SELECT source_file FROM clean.follower_snapshots
                          UNION SELECT source_file FROM clean.quarantine)
             SELECT DISTINCT CAST(date_trunc('month', e.fetch_date) AS DATE) FROM raw.envelopes e
             WHERE e.source_file NOT IN (SELECT source_file FROM used) {later}

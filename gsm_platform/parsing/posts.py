@@ -55,9 +55,12 @@ def parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleTy
         "|| author_field || ' \"' || author_name || '\" is not the envelope''s account \"' || account_id || '\"'"
         " || coalesce(' (@' || handle_key || ')', '')",
         f"WHEN published_text IS NULL THEN 'post has no publication time ({fields['published']})'",
-        f"WHEN published_at IS NULL AND try_cast(published_text AS TIMESTAMPTZ) IS NOT NULL AND NOT {has_offset('published_text')} "
-        f"THEN 'publication time ({fields['published']}) \"' || published_text || '\" has no UTC offset (its instant is unknown)'",
-        f"WHEN published_at IS NULL THEN 'publication time ({fields['published']}) \"' || published_text || '\" cannot be parsed'",
+        "WHEN published_at IS NULL AND try_cast(published_text AS TIMESTAMPTZ) IS NOT NULL "
+        f"AND NOT {has_offset('published_text')} "
+        f"THEN 'publication time ({fields['published']}) \"' || published_text || '\" has no UTC offset "
+        "(its instant is unknown)'",
+        f"WHEN published_at IS NULL THEN 'publication time ({fields['published']}) \"' || published_text "
+        "|| '\" cannot be parsed'",
     ]
     for count in COUNTS:
         if count not in fields:

@@ -36,7 +36,8 @@ REQUIRED_COUNTS = ("likes", "comments", "shares", "quotes")
 
 # an error body has no data: {"errors": [...]} or {"title": ..., "status": 401}
 ERROR = """CASE WHEN r.data IS NULL AND (r.errors IS NOT NULL OR r.title IS NOT NULL)
-  THEN coalesce(r.errors[1].title || ': ' || r.errors[1].detail, r.errors[1].message, r.title || ': ' || coalesce(r.detail, ''), 'error') END"""
+  THEN coalesce(r.errors[1].title || ': ' || r.errors[1].detail, r.errors[1].message,
+                r.title || ': ' || coalesce(r.detail, ''), 'error') END"""
 POSTS_LIST = _items(TWEET_TYPE)
 # where the posts list sits in the envelope's JSON: the cleaning guard counts it there, apart from POSTS_LIST
 # (a single tweet object there is the one-item case)

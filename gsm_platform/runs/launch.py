@@ -92,7 +92,8 @@ def execute(job_def, log_file: Path, **kwargs):
             else:
                 data = e.event_specific_data
                 lines.append(
-                    f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: {data.description}"
+                    f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: "
+                    f"{data.description}"
                 )
         exc = RunFailed(
             f"Dagster run {result.run_id} of job {job_def.name} failed:\n"

@@ -268,7 +268,8 @@ def _posts_envelope(
         log_id = str(np.datetime64(fetched + WIB, "s")).replace("-", "").replace(":", "").replace("T", "")
         search_id = 7_000_000_000_000_000_000 + _h64("search", a.account_id, d) % 10**18
         body = (
-            f'{{"data":{{"videos":[{",".join(part)}],"cursor":{(pg + 1) * 100},"has_more":{"false" if last else "true"},'
+            f'{{"data":{{"videos":[{",".join(part)}],"cursor":{(pg + 1) * 100},'
+            f'"has_more":{"false" if last else "true"},'
             f'"search_id":"{search_id}"}},"error":{{"code":"ok","message":"","log_id":"{log_id}"}}}}'
         )
     return _envelope(a, "posts", fetched, req, body)

@@ -61,7 +61,8 @@ def _profiles(
             log_id = str(np.datetime64(t + WIB, "s")).replace("-", "").replace(":", "").replace("T", "")
             body = (
                 f'{{"data":{{"display_name":{name},"follower_count":{f},"following_count":{a.num % 50},'
-                f'"likes_count":{f * 20},"video_count":{media_count}}},"error":{{"code":"ok","message":"","log_id":"{log_id}"}}}}'
+                f'"likes_count":{f * 20},"video_count":{media_count}}},'
+                f'"error":{{"code":"ok","message":"","log_id":"{log_id}"}}}}'
             )
         line = _envelope(a, "profile", t, req, body)
         if a.special == "json" and count == 0:
