@@ -30,6 +30,7 @@ gsm/backfill=<edition>. `gsm backfill --edition ID` runs the same selection in p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 
@@ -70,7 +71,7 @@ def backfill_tags(edition_id: str) -> dict[str, str]:
     return {BACKFILL_TAG: edition_id}
 
 
-def months_between(registered: list[str], first: dt.date, last: dt.date) -> list[str]:
+def months_between(registered: Sequence[str], first: dt.date, last: dt.date) -> list[str]:
     """The registered fetch-month keys of the fetch days [first, last]."""
     return [k for k in registered if month_key(first) <= k <= month_key(last)]
 
@@ -86,4 +87,6 @@ def edition_asset_subset(asset_graph, edition_id: str, month_keys: list[str]) ->
         node = asset_graph.get(key)
         if node.partitions_def is not None and node.partitions_def == edition_partitions:
             by_key[key] = edition_partitions.empty_subset().with_partition_keys([edition_id])
-    return AssetGraphSubset(partitions_subsets_by_asset_key=by_key, non_partitioned_asset_keys=unpartitioned)
+    # mypy reads the `__hash__` Dagster assigns in this NamedTuple's body as a third field: a false
+    # "too few arguments" for the two fields the class has
+    return AssetGraphSubset(partitions_subsets_by_asset_key=by_key, non_partitioned_asset_keys=unpartitioned)  # type: ignore[call-arg]

@@ -1,5 +1,7 @@
 """The cleaned layer: one row per post snapshot and per follower snapshot, quarantine beside."""
 
+from typing import Any
+
 import dagster as dg
 
 from assets.partitions import fetch_months, months_of
@@ -9,7 +11,7 @@ from gsm_platform import accounting
 from gsm_platform.accounting import scope_of_months
 from gsm_platform.parsing.cleaning import clean_months
 from gsm_platform.resources import Warehouse
-from gsm_platform.warehouse import WAREHOUSE_POOL
+from gsm_platform.warehouse import WAREHOUSE_POOL, one_value
 
 POSTS_KEY = dg.AssetKey(["clean", "post_snapshots"])
 FOLLOWERS_KEY = dg.AssetKey(["clean", "follower_snapshots"])
@@ -60,8 +62,10 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
                        sum(raw_records), sum(clean), sum(duplicates), sum(quarantined)
                 FROM clean.reconciliation WHERE {scope.where()} GROUP BY ALL ORDER BY ALL"""
         ).fetchall()
-        posts = conn.execute(f"SELECT count(*) FROM clean.post_snapshots WHERE {scope.where()}").fetchone()[0]
-        followers = conn.execute(f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}").fetchone()[0]
+        posts = one_value(conn, f"SELECT count(*) FROM clean.post_snapshots WHERE {scope.where()}", what="posts")
+        followers = one_value(
+            conn, f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}", what="follower snapshots"
+        )
     envelopes = [r for r in by_month if r[2] == "envelope"]
     table = (
         "| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
@@ -75,7 +79,7 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
         )
     )
     summary = counts.as_dict()
-    common = {"scope": scope.label, "counts": dg.MetadataValue.md("\n\n".join(counts.lines()))}
+    common: dict[str, Any] = {"scope": scope.label, "counts": dg.MetadataValue.md("\n\n".join(counts.lines()))}
     yield dg.MaterializeResult(
         asset_key=POSTS_KEY,
         metadata={

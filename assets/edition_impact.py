@@ -20,10 +20,10 @@ import dagster as dg
 import duckdb
 
 from assets.cleaned import CLEAN_KEYS
+from assets.partitions import EDITIONS
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.edition_impact import EditionImpact, impact_of_months
 
-EDITIONS_PARTITIONS = "edition"
 INPUT_FILES = ("registry", "editions", "methodology")  # registry.files kinds, hashed in the rankings' metadata
 
 
@@ -86,7 +86,7 @@ def built_edition_impacts(
     its `rankings` partition."""
     award_keys = [k for k in award_keys if k != RANKINGS_KEY]
     impacts = []
-    for edition_id in sorted(instance.get_dynamic_partitions(EDITIONS_PARTITIONS)):
+    for edition_id in sorted(instance.get_dynamic_partitions(EDITIONS)):
         impact = edition_impact(instance, conn, edition_id, award_keys)
         if impact is None:
             continue

@@ -30,11 +30,12 @@ import dagster as dg
 import duckdb
 
 FETCH_MONTHS = "fetch_month"
+EDITIONS = "edition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 fetch_months = dg.DynamicPartitionsDefinition(name=FETCH_MONTHS)
-editions = dg.DynamicPartitionsDefinition(name="edition")
+editions = dg.DynamicPartitionsDefinition(name=EDITIONS)
 
 
 def month_key(day: dt.date) -> str:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -13,7 +14,7 @@ from gsm_platform.paths import demo_input_dir, gsm_home, landing_dir
 from gsm_platform.registry import PLATFORMS, load_editions, load_registry
 from gsm_platform.resources import ApiSource, GsmInputs, Warehouse
 from gsm_platform.sources.api.http import WIB
-from gsm_platform.warehouse import WAREHOUSE_POOL
+from gsm_platform.warehouse import WAREHOUSE_POOL, one_row
 
 LANDING_KEY = dg.AssetKey("landing")
 RAW_KEYS = {p: dg.AssetKey(["raw", p]) for p in PLATFORMS}
@@ -51,10 +52,10 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     with warehouse.connect() as conn:
         landed = land_directory(conn, input_dir, home, cfg["source"])
         months = register_indexed_months(context.instance, conn)
-        total_files, total_bytes = conn.execute(
-            "SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files"
-        ).fetchone()
-        days = conn.execute("SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes").fetchone()
+        total_files, total_bytes = one_row(
+            conn, "SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files", what="the landed files"
+        )
+        days = one_row(conn, "SELECT min(fetch_date), max(fetch_date) FROM raw.envelopes", what="the fetch days")
     context.log.info(f"landed {len(landed.files)} new file(s), {landed.envelopes} envelope(s) from {input_dir}")
     return dg.MaterializeResult(
         metadata={
@@ -72,10 +73,10 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     )
 
 
-def landing_notes(context, landed: Landing) -> dict:
+def landing_notes(context, landed: Landing) -> dict[str, Any]:
     """What a landing refused or repaired: logged, and kept in the metadata, where `gsm`
     finds it to say it on the terminal (runs.landing_notes)."""
-    notes = {}
+    notes: dict[str, Any] = {}  # metadata values of several kinds
     for path, reason in landed.refused:
         context.log.warning(f"refused input file {path}: {reason}")
     if landed.refused:

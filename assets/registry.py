@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import editions as edition_partitions
+from assets.partitions import EDITIONS
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.registry import load_editions, load_registry
 from gsm_platform.registry_tables import REGISTRY_TABLES, write_registry_tables
@@ -54,9 +54,9 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
     with warehouse.connect() as conn:
         counts = write_registry_tables(conn, reg, eds, meth, files)
         hashes = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())
-    new = [e.id for e in eds.editions if not context.instance.has_dynamic_partition(edition_partitions.name, e.id)]
+    new = [e.id for e in eds.editions if not context.instance.has_dynamic_partition(EDITIONS, e.id)]
     if new:
-        context.instance.add_dynamic_partitions(edition_partitions.name, new)
+        context.instance.add_dynamic_partitions(EDITIONS, new)
     provenance = {
         "registry_path": cfg["registry_path"],
         "registry_sha256": hashes["registry"],

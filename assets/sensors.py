@@ -15,11 +15,12 @@ import datetime as dt
 import json
 
 import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 from assets.backfill import WIB, backfill_tags, due_date, edition_asset_subset, edition_fetch_days, months_between
 from assets.edition_impact import built_edition_impacts, latest_clean
 from assets.jobs import AWARD_SELECTION, award_job
-from assets.partitions import FETCH_MONTHS
+from assets.partitions import EDITIONS, FETCH_MONTHS
 from assets.partitions import editions as edition_partitions
 from assets.rankings import RANKINGS_KEY
 from assets.raw import LANDING_KEY
@@ -36,6 +37,13 @@ EDITION_UPDATES_SENSOR = "built_edition_updates"
 def _today() -> dt.date:
     """Today in WIB (a function, so that tests can move the clock)."""
     return dt.datetime.now(WIB).date()
+
+
+def _asset_graph(context: dg.SensorEvaluationContext) -> AssetGraph:
+    """The asset graph of the definitions the sensor belongs to (the daemon always passes them)."""
+    if context.repository_def is None:
+        raise dg.DagsterInvariantViolationError("the sensor was evaluated without its definitions")
+    return context.repository_def.asset_graph
 
 
 @dg.sensor(
@@ -57,7 +65,7 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
     today = _today()
     requested = set(json.loads(context.cursor)) if context.cursor else set()
     materialized = context.instance.get_materialized_partitions(RANKINGS_KEY)
-    asset_graph = context.repository_def.asset_graph
+    asset_graph = _asset_graph(context)
     run_requests, new_partitions, waiting = [], [], []
     for edition in eds.editions:
         settle_days = methodology.get(edition.methodology).settle_days
@@ -79,7 +87,7 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
             )
             context.log.info(f"edition {edition.id}: no fetch month of {first} .. {last} landed yet; landing first")
             continue
-        if not context.instance.has_dynamic_partition(edition_partitions.name, edition.id):
+        if not context.instance.has_dynamic_partition(EDITIONS, edition.id):
             new_partitions.append(edition.id)
         subset = edition_asset_subset(asset_graph, edition.id, months)
         run_requests.append(dg.RunRequest.for_asset_graph_subset(subset, tags=backfill_tags(edition.id)))
@@ -106,7 +114,7 @@ def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Wareho
     last_clean = latest_clean(context.instance)
     if last_clean <= int(context.cursor or 0):
         return dg.SkipReason("no fetch month cleaned since the last look")
-    award_keys = AWARD_SELECTION.resolve(context.repository_def.asset_graph)
+    award_keys = AWARD_SELECTION.resolve(_asset_graph(context))
     try:
         with warehouse.connect(read_only=True, wait=0) as conn:  # a sensor never waits: the next tick looks again
             impacts = built_edition_impacts(context.instance, conn, award_keys)

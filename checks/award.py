@@ -11,6 +11,7 @@ from checks.marts import RANKINGS_MART, _mart
 from checks.outcome import CheckOutcome, edition_exists, records, warehouse_home
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import ranking_rows
+from gsm_platform.warehouse.rows import one_row
 
 
 def _editions(conn: duckdb.DuckDBPyConnection, edition: str | None, rel: str, edition_col: str) -> list[str]:
@@ -53,10 +54,12 @@ def nominees_consistent(conn: duckdb.DuckDBPyConnection, edition: str | None = N
         [editions],
     )
     bad = records(cur, limit=None)
-    nominees = conn.execute(
+    nominees = one_row(
+        conn,
         f"SELECT count(*) FILTER (WHERE nominee), count(*) FROM {rel} WHERE list_contains(?::VARCHAR[], {edition_col})",
         [editions],
-    ).fetchone()
+        what=f"the nominees of {rel}",
+    )
     meta = {"editions": ", ".join(editions), "nominees": nominees[0], "rows": nominees[1]}
     if bad:
         first = bad[0]

@@ -20,6 +20,7 @@ from checks.outcome import (
     require_relation,
 )
 from gsm_platform.methodology import CATEGORIES
+from gsm_platform.warehouse.rows import one_row, one_value
 
 # The dbt models the award checks: one mart per award metric, then the rankings.
 METRIC_MARTS = ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")
@@ -69,9 +70,9 @@ def scores_in_range(conn: duckdb.DuckDBPyConnection, edition: str | None = None,
         bad_conditions.append(f"({cond})")
     bad = " OR ".join(bad_conditions)
     keys = [c for c in (edition_col, *KEY_COLUMNS) if c and c in cols]
-    n_rows, n_bad = conn.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM {rel} WHERE {where}", params
-    ).fetchone()
+    n_rows, n_bad = one_row(
+        conn, f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM {rel} WHERE {where}", params, what=f"{rel} scores"
+    )
     meta = {"rows": n_rows, "score_columns": ", ".join(score_cols), "out_of_range": n_bad}
     if n_bad:
         examples = records(
@@ -111,9 +112,12 @@ def ranks_contiguous(conn: duckdb.DuckDBPyConnection, edition: str | None = None
         params,
     )
     bad = records(cur, limit=None)
-    n_groups = conn.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {group_sql} FROM {rel} WHERE {where})", params
-    ).fetchone()[0]
+    n_groups = one_value(
+        conn,
+        f"SELECT count(*) FROM (SELECT DISTINCT {group_sql} FROM {rel} WHERE {where})",
+        params,
+        what=f"{rel} groups",
+    )
     if not bad:
         return CheckOutcome(
             True, f"ranks are 1..n without gap or duplicate in all {n_groups} group(s) of {rel}", {"groups": n_groups}
@@ -158,7 +162,7 @@ def every_cluster_ranked(
         editions = [r[0] for r in conn.execute(f"SELECT DISTINCT {edition_col} FROM {rel} ORDER BY 1").fetchall()]
         if not editions:
             return CheckOutcome(False, f"{rel} has no rows: no edition is ranked")
-    categories = list(CATEGORIES) if "category" in cols else [None]
+    categories: list[str | None] = list(CATEGORIES) if "category" in cols else [None]
     category_match = "AND r.category = c.category" if "category" in cols else ""
     cur = conn.execute(
         f"""SELECT ec.edition_id, ec.cluster, c.category
@@ -170,9 +174,12 @@ def every_cluster_ranked(
         [categories, editions],
     )
     missing = records(cur, limit=None)
-    expected = conn.execute(
-        "SELECT count(*) FROM registry.edition_clusters WHERE list_contains(?::VARCHAR[], edition_id)", [editions]
-    ).fetchone()[0] * len(categories)
+    expected = one_value(
+        conn,
+        "SELECT count(*) FROM registry.edition_clusters WHERE list_contains(?::VARCHAR[], edition_id)",
+        [editions],
+        what="the clusters of the editions",
+    ) * len(categories)
     meta = {"editions": ", ".join(editions), "expected_cluster_categories": expected, "missing": len(missing)}
     if missing:
         clusters = sorted({(m["edition_id"], m["cluster"]) for m in missing})

@@ -17,6 +17,7 @@ import duckdb
 
 from gsm_platform import accounting
 from gsm_platform.paths import gsm_home
+from gsm_platform.warehouse.rows import one_value
 
 # Check severities, as Dagster names them (dg.AssetCheckSeverity values).
 ERROR = "ERROR"
@@ -46,9 +47,12 @@ class RelationMissing(LookupError):
 
 def relation_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
-        conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0]
+        one_value(
+            conn,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+            what=f"the count of tables named {schema}.{table}",
+        )
     )
 
 
@@ -92,7 +96,11 @@ def known_editions(conn: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def edition_exists(conn: duckdb.DuckDBPyConnection, edition: str) -> bool:
-    return bool(conn.execute("SELECT count(*) FROM registry.editions WHERE edition_id = ?", [edition]).fetchone()[0])
+    return bool(
+        one_value(
+            conn, "SELECT count(*) FROM registry.editions WHERE edition_id = ?", [edition], what=f"edition {edition}"
+        )
+    )
 
 
 def edition_fetch_days(conn: duckdb.DuckDBPyConnection, edition: str) -> tuple[dt.date, dt.date]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from checks.outcome import CheckOutcome, FetchDays, fetch_day_filter, records, resolve_fetch_days, warehouse_home
+from gsm_platform.warehouse.rows import one_row, one_value
 
 
 def landed_files_intact(
@@ -28,7 +29,9 @@ def landed_files_intact(
             problems.append(
                 {"path": path, "problem": "size changed", "landed_bytes": size, "bytes_now": p.stat().st_size}
             )
-    unreadable = conn.execute("SELECT count(*) FROM raw.envelopes WHERE platform IS NULL").fetchone()[0]
+    unreadable = one_value(
+        conn, "SELECT count(*) FROM raw.envelopes WHERE platform IS NULL", what="the unreadable envelopes"
+    )
     meta = {"landed_files": len(files), "envelopes_without_readable_header": unreadable, "home": str(home)}
     if problems:
         return CheckOutcome(
@@ -89,18 +92,27 @@ def envelopes_indexed_once(
             [platform],
         )
     )
-    n_twice = conn.execute(
+    n_twice = one_value(
+        conn,
         f"""SELECT count(*) FROM (SELECT 1 FROM raw.envelopes WHERE platform = ? AND {scope}
             GROUP BY source_file, source_line HAVING count(*) > 1)""",
         [platform],
-    ).fetchone()[0]
-    orphans = conn.execute(
+        what=f"the {platform} envelopes indexed twice",
+    )
+    orphans = one_row(
+        conn,
         f"""SELECT count(*), min(source_file) FROM raw.envelopes e
             WHERE platform = ? AND {scope}
               AND NOT EXISTS (SELECT 1 FROM clean.landed_files f WHERE f.path = e.source_file)""",
         [platform],
-    ).fetchone()
-    total = conn.execute(f"SELECT count(*) FROM raw.envelopes WHERE platform = ? AND {scope}", [platform]).fetchone()[0]
+        what=f"the {platform} envelopes of no landed file",
+    )
+    total = one_value(
+        conn,
+        f"SELECT count(*) FROM raw.envelopes WHERE platform = ? AND {scope}",
+        [platform],
+        what=f"the {platform} envelopes",
+    )
     meta = {"envelopes": total, "indexed_twice": n_twice, "not_from_a_landed_file": orphans[0]}
     if n_twice or orphans[0]:
         parts = []

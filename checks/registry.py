@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from checks.outcome import CheckOutcome, records
+from gsm_platform.warehouse.rows import one_value
 
 
 def accounts_claimed_once(conn: duckdb.DuckDBPyConnection, edition: str | None = None) -> CheckOutcome:
@@ -22,7 +23,9 @@ def accounts_claimed_once(conn: duckdb.DuckDBPyConnection, edition: str | None =
     )
     bad = records(cur, limit=None)
     if not bad:
-        n = conn.execute("SELECT count(*) FROM registry.accounts WHERE role = 'institution'").fetchone()[0]
+        n = one_value(
+            conn, "SELECT count(*) FROM registry.accounts WHERE role = 'institution'", what="the institution accounts"
+        )
         return CheckOutcome(True, f"all {n} institution accounts are listed once, by one institution", {"accounts": n})
     claimed = [b for b in bad if b["institutions"] > 1]
     twice = [b for b in bad if b["institutions"] == 1]

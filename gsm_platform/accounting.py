@@ -21,8 +21,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
+
+from gsm_platform.warehouse.rows import one_row, one_value
 
 DayRange = tuple[dt.date, dt.date]  # half-open [start, end), WIB dates
 
@@ -49,9 +52,10 @@ def day_ranges(fetch_days: DayRange | Sequence[DayRange] | None) -> tuple[DayRan
     """A (start, end) pair or a sequence of them, as a tuple of pairs (None stays None)."""
     if fetch_days is None:
         return None
-    if len(fetch_days) == 2 and all(isinstance(d, dt.date) for d in fetch_days):
-        return (tuple(fetch_days),)  # type: ignore[return-value]
-    return tuple(tuple(r) for r in fetch_days)  # type: ignore[misc]
+    if fetch_days and isinstance(fetch_days[0], dt.date):  # one (start, end) pair
+        start, end = cast(DayRange, fetch_days)
+        return ((start, end),)
+    return tuple((start, end) for start, end in cast(Sequence[DayRange], fetch_days))
 
 
 def _is_months(ranges: Sequence[DayRange]) -> bool:
@@ -100,7 +104,9 @@ def edition_fetch_days(conn: duckdb.DuckDBPyConnection, edition: str) -> DayRang
         raise KeyError(f"edition {edition!r} is not in registry.editions")
     start, end = row
     if end is None:  # methodology version missing: the registry asset refuses that, be lenient here
-        end = conn.execute("SELECT end_date FROM registry.editions WHERE edition_id = ?", [edition]).fetchone()[0]
+        end = one_value(
+            conn, "SELECT end_date FROM registry.editions WHERE edition_id = ?", [edition], what=f"edition {edition}"
+        )
     return start, end
 
 
@@ -191,13 +197,15 @@ def counts(conn: duckdb.DuckDBPyConnection, scope: Scope = WHOLE_LANDING) -> Cou
     }
     q_posts, q_profiles, q_whole = (
         int(v or 0)
-        for v in conn.execute(
+        for v in one_row(
+            conn,
             f"""SELECT count(*) FILTER (WHERE {POST_RECORD}), count(*) FILTER (WHERE {PROFILE_RECORD}),
                    count(*) FILTER (WHERE record_kind = 'envelope')
-            FROM clean.quarantine WHERE {where}"""
-        ).fetchone()
+            FROM clean.quarantine WHERE {where}""",
+            what=f"the quarantine counts of {scope.label}",
+        )
     )
-    indexed = int(conn.execute(f"SELECT count(*) FROM raw.envelopes WHERE {where}").fetchone()[0])
+    indexed = int(one_value(conn, f"SELECT count(*) FROM raw.envelopes WHERE {where}", what="the envelopes indexed"))
     posts, profiles, envelopes = (recon.get(k, (0, 0, 0)) for k in ("post", "profile", "envelope"))
     return Counts(
         scope, Ledger(indexed, envelopes[1], 0, q_whole), Ledger(*posts, q_posts), Ledger(*profiles, q_profiles)

@@ -171,6 +171,7 @@ def floor_pass(conn, landing_root: Path) -> dict[str, int]:
     """The bare DuckDB floor: read and parse every landed envelope of every platform with its
     typed response struct, and count the post records per platform."""
     from gsm_platform.parsing import PARSERS
+    from gsm_platform.warehouse import one_value
 
     counts: dict[str, int] = {}
     for platform, parser in PARSERS.items():
@@ -190,13 +191,15 @@ def floor_pass(conn, landing_root: Path) -> dict[str, int]:
             "response": " ".join(parser.RESPONSE_TYPE.split()),
         }
         struct = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
-        n = conn.execute(
+        n = one_value(
+            conn,
             f"""SELECT coalesce(sum(len({parser.POSTS_LIST})), 0)
                 FROM (SELECT kind, response AS r FROM read_ndjson(?, columns = {struct},
                       ignore_errors = true, maximum_object_size = 134217728))
                 WHERE kind = 'posts'""",
             [files],
-        ).fetchone()[0]
+            what=f"the {platform} post records of the floor pass",
+        )
         counts[platform] = int(n)
     return counts
 
@@ -204,7 +207,9 @@ def floor_pass(conn, landing_root: Path) -> dict[str, int]:
 def write_next_day(conn, extra_dir: Path) -> tuple[dt.date, int]:
     """Writes one more day of pulls into extra_dir: the envelopes of the last fetch day,
     fetched one day later. Returns (the new fetch day, envelopes written)."""
-    last = conn.execute("SELECT max(fetch_date) FROM raw.envelopes").fetchone()[0]
+    from gsm_platform.warehouse import one_value
+
+    last = one_value(conn, "SELECT max(fetch_date) FROM raw.envelopes", what="the last fetch day")
     new_day = last + dt.timedelta(days=1)
     rows = conn.execute(
         "SELECT platform, text FROM raw.envelopes WHERE fetch_date = ? AND platform IS NOT NULL "
@@ -289,21 +294,22 @@ def _phase_measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         sampler.reset()
         conn = duckdb.connect(config={"memory_limit": memory_limit()})
         started, cpu0 = time.perf_counter(), _cpu_s()
-        counts = floor_pass(conn, run_home / "landing" / "files")
+        floor_counts = floor_pass(conn, run_home / "landing" / "files")
         floor_s, floor_cpu = time.perf_counter() - started, _cpu_s() - cpu0
         conn.close()
         result["floor"] = {
             "seconds": round(floor_s, 2),
             "cpu_seconds": round(floor_cpu, 1),
-            "post_records_by_platform": counts,
-            "post_records": sum(counts.values()),
+            "post_records_by_platform": floor_counts,
+            "post_records": sum(floor_counts.values()),
             "peak_tree_rss_gib": round(sampler.peak / 2**30, 3),
         }
         result["ratio_end_to_end_over_floor"] = round(full_s / floor_s, 2)
         result["cpu_ratio_end_to_end_over_floor"] = round(full_cpu / max(floor_cpu, 1e-9), 2)
         out.write_text(json.dumps(result, indent=2) + "\n")
         print(
-            f"floor: {floor_s:.1f} s ({sum(counts.values()):,} post records), ratio {full_s / floor_s:.1f}x", flush=True
+            f"floor: {floor_s:.1f} s ({sum(floor_counts.values()):,} post records), ratio {full_s / floor_s:.1f}x",
+            flush=True,
         )
 
         # 3. one more day of pulls, as `gsm update` takes it: land it, clean its month, and

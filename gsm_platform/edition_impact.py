@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from gsm_platform.warehouse.rows import one_row
+
 
 def _in_months(day: str) -> str:
     """SQL: the month of the date `day` is one of $months (first days)."""
@@ -133,36 +135,36 @@ def _cutoff(conn: duckdb.DuckDBPyConnection, edition_id: str) -> dt.datetime | N
 def impact_of_months(conn: duckdb.DuckDBPyConnection, edition_id: str, months: list[dt.date]) -> EditionImpact:
     """Whether the cleaned rows of these fetch months (first days) can change the built
     `edition_id`, and why (see the module docstring)."""
-    months = tuple(sorted({m.replace(day=1) for m in months}))
-    if not months:
-        return EditionImpact(edition_id, months, False, "no fetch month was cleaned since the edition's build")
+    asked = tuple(sorted({m.replace(day=1) for m in months}))
+    if not asked:
+        return EditionImpact(edition_id, asked, False, "no fetch month was cleaned since the edition's build")
     cutoff = _cutoff(conn, edition_id)
     if cutoff is None:
-        return EditionImpact(edition_id, months, True, "the edition has no build in this warehouse")
-    reaching = [m for m in months if m <= cutoff.date() + dt.timedelta(days=1)]
+        return EditionImpact(edition_id, asked, True, "the edition has no build in this warehouse")
+    reaching = [m for m in asked if m <= cutoff.date() + dt.timedelta(days=1)]
     if reaching:
         return EditionImpact(
             edition_id,
-            months,
+            asked,
             True,
             f"fetch month {reaching[0]:%Y-%m} reaches the snapshot cutoff {cutoff:%Y-%m-%d %H:%M}",
         )
     params = {
         "edition": edition_id,
-        "months": list(months),
-        "first": months[0],
-        "next": (months[-1] + dt.timedelta(days=32)).replace(day=1),
+        "months": list(asked),
+        "first": asked[0],
+        "next": (asked[-1] + dt.timedelta(days=32)).replace(day=1),
     }
-    row = conn.execute(_IMPACT_SQL, params).fetchone()
+    row = one_row(conn, _IMPACT_SQL, params, what=f"the impact counts of edition {edition_id}")
     counts = dict(zip(COUNTS, (int(v) for v in row), strict=True))
     if any(counts.values()):
         said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)
         return EditionImpact(
-            edition_id, months, True, f"snapshots after the cutoff that the edition can use: {said}", counts
+            edition_id, asked, True, f"snapshots after the cutoff that the edition can use: {said}", counts
         )
     return EditionImpact(
         edition_id,
-        months,
+        asked,
         False,
         f"every fetch month begins after the snapshot cutoff {cutoff:%Y-%m-%d %H:%M} and holds no "
         "snapshot the edition can use",

@@ -9,6 +9,7 @@ import json
 import duckdb
 
 from gsm_platform.methodology import CATEGORIES
+from gsm_platform.warehouse.rows import one_value
 
 RANKINGS_RELATION = "main.rankings"
 COMPONENTS_RELATION = "main.score_components"
@@ -28,9 +29,12 @@ ROW_FIELDS = (
 def latest_edition(conn: duckdb.DuckDBPyConnection) -> str | None:
     """The edition with rankings that ends last; None when there is none (or no rankings mart)."""
     schema, table = RANKINGS_RELATION.split(".")
-    if not conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchone()[0]:
+    if not one_value(
+        conn,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+        what=f"the count of tables named {RANKINGS_RELATION}",
+    ):
         return None
     row = conn.execute(
         f"""SELECT e.edition_id FROM registry.editions e

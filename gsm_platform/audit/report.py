@@ -25,6 +25,7 @@ from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import ranking_rows
 from gsm_platform.registry import PLATFORMS, RegistryError
+from gsm_platform.warehouse.rows import one_row
 
 PALETTE = {
     "facebook": "#3b5998",
@@ -172,7 +173,7 @@ def gather(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str, Any]:
 
     quality = quality_report(conn, edition)
     files = conn.execute("SELECT kind, path, sha256 FROM registry.files ORDER BY kind").fetchall()
-    landed = conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files").fetchone()
+    landed = one_row(conn, "SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files", what="the landed files")
     return {
         "edition": ed,
         "rows": rows,
@@ -280,7 +281,7 @@ def render(data: dict[str, Any], jury: JuryFile | None = None) -> str:
             for x in group:
                 cs = comps.get((category, x["institution_id"]), [])
                 detail = "; ".join(f"{e(c[0])} {c[1]:g}&times;{c[2]:.3f}" for c in cs)
-                excluded = {}
+                excluded: dict[str, int] = {}
                 for c in cs:
                     for k, v in parse_labels(c[6]).items():
                         excluded[k] = excluded.get(k, 0) + v

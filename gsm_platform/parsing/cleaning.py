@@ -16,6 +16,7 @@ import duckdb
 
 from gsm_platform import faults
 from gsm_platform.parsing import PARSERS, envelopes, guard, ledgers, posts, records
+from gsm_platform.warehouse.rows import one_value
 
 # envelope text cleaned per transaction: bounds the temp tables (and what DuckDB spills of
 # them) whatever the size of the window. A 10x edition cleaned in one piece needed more than
@@ -150,6 +151,6 @@ def uncleaned_months(conn: duckdb.DuckDBPyConnection, after: dt.date | None = No
     ).fetchall()
     months = {m for (m,) in rows if m is not None}
     if not months and any(m is None for (m,) in rows):
-        latest = conn.execute("SELECT max(fetch_date) FROM raw.envelopes").fetchone()[0]
+        latest = one_value(conn, "SELECT max(fetch_date) FROM raw.envelopes", what="the last fetch day")
         months = {latest.replace(day=1)} if latest else set()
     return sorted(months)

@@ -24,6 +24,7 @@ from types import ModuleType
 import duckdb
 
 from gsm_platform.parsing.sql import ENVELOPE, POST, POST_RECORD
+from gsm_platform.warehouse.rows import one_row
 
 
 class CleaningLostRecords(RuntimeError):
@@ -85,14 +86,16 @@ def check_slice(conn: duckdb.DuckDBPyConnection, window: str, scope: str, parser
         f"kept {clean} clean + {dup} duplicates + {quar} quarantined"
         for day, platform, read, clean, dup, quar in rows
     ]
-    unmatched = conn.execute(
+    unmatched = one_row(
+        conn,
         f"""SELECT count(*), min(source_file || ' line ' || source_line) FROM raw.envelopes e
             WHERE ({scope}) AND e.kind = 'profile' AND e.platform IN ({", ".join(f"'{p}'" for p in parsers)})
               AND NOT EXISTS (SELECT 1 FROM clean.follower_snapshots f
                               WHERE f.source_file = e.source_file AND f.source_line = e.source_line)
               AND NOT EXISTS (SELECT 1 FROM clean.quarantine q
-                              WHERE q.source_file = e.source_file AND q.source_line = e.source_line)"""
-    ).fetchone()
+                              WHERE q.source_file = e.source_file AND q.source_line = e.source_line)""",
+        what="the profile envelopes without a snapshot or a quarantine row",
+    )
     if unmatched[0]:
         problems.append(
             f"{unmatched[0]} profile envelope(s) with neither a follower snapshot nor a quarantine row "

@@ -80,10 +80,11 @@ def advice(text: str) -> str | None:
 def exception_text(exc: BaseException) -> str:
     """The text of an exception and of its causes (Dagster wraps the original error)."""
     parts, seen = [], set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        parts.append(f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__}: {current}")
+        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
             parts.append("[Errno 28] No space left on device")
-        exc = exc.__cause__ or exc.__context__
+        current = current.__cause__ or current.__context__
     return "\n".join(parts)

@@ -80,15 +80,18 @@ def _engine_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
         data = record.event_log_entry.dagster_event.engine_event_data if record.event_log_entry.dagster_event else None
         value = data.metadata.get("pid") if data and data.metadata else None
         if value is not None:
-            try:
-                return int(getattr(value, "value", value))
-            except (TypeError, ValueError):
-                continue
+            raw = value.value if isinstance(value, dg.MetadataValue) else value
+            if isinstance(raw, (int, float, str)):
+                try:
+                    return int(raw)
+                except ValueError:
+                    continue
     return None
 
 
 def run_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunProcess:
     tags = run.tags
+    pid: int | None
     if PID_TAG in tags:
         pid = int(tags[PID_TAG])
         if tags.get(HOST_TAG) and tags[HOST_TAG] != processes.host():
@@ -142,7 +145,7 @@ def pool_holders(
     if not instance.event_log_storage.supports_global_concurrency_limits:
         return []
     info = instance.event_log_storage.get_concurrency_info(pool)
-    out = []
+    out: list[tuple[RunProcess, dg.DagsterRun | None]] = []
     for run_id in sorted({slot.run_id for slot in info.claimed_slots} - {exclude}):
         run = instance.get_run_by_id(run_id)
         if run is None:

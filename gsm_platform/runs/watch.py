@@ -34,7 +34,7 @@ from gsm_platform.warehouse import WAREHOUSE_POOL, wait_seconds
 
 POLL_SECONDS = 1.0
 BLOCKED_AFTER_SECONDS = 2.0  # a claim this old is a wait, not the moment a slot is being handed over
-SIGNALS = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+SIGNALS: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}  # by number: the wakeup bytes
 
 
 class RunWatch:

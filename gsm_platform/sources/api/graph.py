@@ -55,10 +55,10 @@ class Graph(Platform):
         error = graph_error(body)
         if error is None:
             return Verdict("ok") if status < 400 else generic_http_verdict(status, headers, f"HTTP {status}")
-        code = error.get("code")
+        raw_code = error.get("code")
         subcode = error.get("error_subcode")
         try:
-            code = int(code)
+            code = int(raw_code) if raw_code is not None else -1
         except (TypeError, ValueError):
             code = -1
         detail = f"HTTP {status} code {code}" + (f"/{subcode}" if subcode else "") + f": {error.get('message', '')}"

@@ -16,7 +16,7 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]")
 
@@ -57,7 +57,7 @@ class EnvelopeFile:
         self.stamp = stamp
         self.count = 0
         self.tmp = directory / f".{stem}.{uuid.uuid4().hex[:8]}.part"
-        self._fh = None
+        self._fh: TextIO | None = None
         self.path: Path | None = None
 
     def add(self, envelope: dict[str, Any]) -> None:

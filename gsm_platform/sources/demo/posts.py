@@ -49,7 +49,7 @@ def _post_strings(
             for i in range(n)
         ]
 
-        def dyn(snap, sl=None):
+        def facebook_records(snap, sl=None):
             idx = post if sl is None else post[sl[0] : sl[1]]
             out = []
             for i, (r, c, s) in zip(idx.tolist(), snap.tolist(), strict=True):
@@ -60,7 +60,7 @@ def _post_strings(
                 )
             return out
 
-        return [f"{a.account_id}_{base + i}" for i in range(n)], dyn
+        return [f"{a.account_id}_{base + i}" for i in range(n)], facebook_records
 
     if p == "instagram":
         reels_from = _day_number(dt.date(2020, 8, 5)) * DAY  # Reels launched in Indonesia in 2020
@@ -81,14 +81,14 @@ def _post_strings(
                 f'"media_product_type":"{prod}","caption":{texts[i]}{author}'
             )
 
-        def dyn(snap, sl=None):
+        def instagram_records(snap, sl=None):
             idx = post if sl is None else post[sl[0] : sl[1]]
             return [
                 f'{statics[i]},"like_count":{lk},"comments_count":{c}}}'
                 for i, (lk, c) in zip(idx.tolist(), snap.tolist(), strict=True)
             ]
 
-        return [str(v) for v in ids], dyn
+        return [str(v) for v in ids], instagram_records
 
     if p == "x":
         ms = sk.t * 1000 + rng.integers(0, 1000, n)
@@ -111,15 +111,15 @@ def _post_strings(
                 media = [
                     f'{{"media_key":"{keys[0]}","type":"video","duration_ms":{dur[i]},"public_metrics":{{"view_count":'
                 ]
-            att = f',"attachments":{{"media_keys":{_dumps(keys)}}}' if keys else ""
+            attachments = f',"attachments":{{"media_keys":{_dumps(keys)}}}' if keys else ""
             statics.append(
                 f'{{"id":"{tid[i]}","author_id":{json.dumps(a.account_id)},"created_at":"{iso[i]}.000Z",'
-                f'"text":{texts[i]}{att}'
+                f'"text":{texts[i]}{attachments}'
             )
             media_static.append(media)
         is_video = [kinds[k] == "video" for k in kind_l]
 
-        def dyn(snap, imp, bm, views, sl=None):
+        def x_records(snap, imp, bm, views, sl=None):
             idx = post if sl is None else post[sl[0] : sl[1]]
             out = []
             for i, (lk, rp, rt, q), im, b, v in zip(
@@ -135,7 +135,7 @@ def _post_strings(
                 out.append((rec, media))
             return out
 
-        return [str(v) for v in tid], dyn
+        return [str(v) for v in tid], x_records
 
     if p == "youtube":
         vids = _youtube_ids(num, n)
@@ -150,7 +150,7 @@ def _post_strings(
         ]
         hide = a.yt_hide_likes
 
-        def dyn(snap, views, no_comments, sl=None):
+        def youtube_records(snap, views, no_comments, sl=None):
             idx = post if sl is None else post[sl[0] : sl[1]]
             nc = no_comments.tolist()
             out = []
@@ -162,7 +162,7 @@ def _post_strings(
                 )
             return out
 
-        return vids, dyn
+        return vids, youtube_records
 
     # tiktok
     ids = ((sk.t << 32) | ((num & 0xFFFF) << 16) | (np.arange(n) & 0xFFFF)).tolist()
@@ -171,14 +171,14 @@ def _post_strings(
     user = json.dumps(a.account_id)
     statics = [f'{{"id":{ids[i]},"create_time":{t_l[i]},"username":{user},"video_duration":{durs[i]}' for i in range(n)]
 
-    def dyn(snap, views, sl=None):
+    def tiktok_records(snap, views, sl=None):
         idx = post if sl is None else post[sl[0] : sl[1]]
         return [
             f'{statics[i]},"view_count":{max(v, lk)},"like_count":{lk},"comment_count":{c},"share_count":{s}}}'
             for i, (lk, c, s), v in zip(idx.tolist(), snap.tolist(), views.tolist(), strict=True)
         ]
 
-    return [str(v) for v in ids], dyn
+    return [str(v) for v in ids], tiktok_records
 
 
 FB_FIELDS = (
@@ -223,8 +223,8 @@ def _posts_envelope(
         body = f'{{"data":[{",".join(part)}],"paging":{paging}}}'
     elif p == "instagram":
         if a.ig_discovery:
-            media = "media" + (f".after({cur})" if pg else "") + "{" + IG_FIELDS + ",username}"
-            params = {"fields": f"business_discovery.username({a.handle}){{followers_count,media_count,{media}}}"}
+            media_field = "media" + (f".after({cur})" if pg else "") + "{" + IG_FIELDS + ",username}"
+            params = {"fields": f"business_discovery.username({a.handle}){{followers_count,media_count,{media_field}}}"}
             req = _dumps({"endpoint": f"/{_graph_version(d)}/{IG_COLLECTOR}", "params": params})
             fol = int(fol_at(fetched))
             paging = "" if last else f',"paging":{{"cursors":{{"after":"{nxt}"}}}}'

@@ -9,13 +9,14 @@ import base64
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 from gsm_platform import registry as registry_module
 from gsm_platform.registry import Registry, load_registry
 
 AWARD_CLUSTERS = {"kementerian": 34, "lembaga": 50, "pemprov": 34, "bumn": 131}  # 249 institutions
 AWARD_PLATFORMS = ("facebook", "instagram", "x", "youtube")
-AWARD_EDITION = {
+AWARD_EDITION: dict[str, Any] = {
     "id": "2020",
     "name": "GSM Award 2020",
     "start": "2019-10-01",
