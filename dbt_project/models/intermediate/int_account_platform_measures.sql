@@ -27,7 +27,14 @@ pooled_accounts as (
         platform,
         {{ dbt.listagg('account_id', "','", 'order by account_id') }} as account_ids
 
-    from (select distinct edition_id, institution_id, platform, account_id from posts) as accounts
+    from (
+        select distinct
+            edition_id,
+            institution_id,
+            platform,
+            account_id
+        from posts
+    ) as accounts
     group by edition_id, institution_id, platform
 
 ),

@@ -92,12 +92,24 @@ best_account_scores as (
 
 category_scores as (
 
-    select edition_id, cluster, institution_id, category, score, best_account_weight
+    select
+        edition_id,
+        cluster,
+        institution_id,
+        category,
+        score,
+        best_account_weight
     from weighted_categories
 
     union all
 
-    select edition_id, cluster, institution_id, category, score, best_account_weight
+    select
+        edition_id,
+        cluster,
+        institution_id,
+        category,
+        score,
+        best_account_weight
     from best_account_scores
 
 ),

@@ -45,7 +45,11 @@ posts as (
 
 ranked_institutions as (
 
-    select distinct edition_id, cluster, institution_id from measures
+    select distinct
+        edition_id,
+        cluster,
+        institution_id
+    from measures
 
 ),
 
@@ -194,7 +198,14 @@ pooled as (
 category_scores as (
 
     select
-        edition_id, cluster, institution_id, platform, platform_weight, methodology_version, account_ids, posts,
+        edition_id,
+        cluster,
+        institution_id,
+        platform,
+        platform_weight,
+        methodology_version,
+        account_ids,
+        posts,
         'most_active' as category,
         eligible_most_active as eligible,
         case
@@ -215,7 +226,14 @@ category_scores as (
     union all
 
     select
-        edition_id, cluster, institution_id, platform, platform_weight, methodology_version, account_ids, posts,
+        edition_id,
+        cluster,
+        institution_id,
+        platform,
+        platform_weight,
+        methodology_version,
+        account_ids,
+        posts,
         'most_engaging' as category,
         eligible_most_engaging as eligible,
         case when eligible_most_engaging then engaging_er_percentile else cast(0 as double) end as score,
@@ -231,7 +249,14 @@ category_scores as (
     union all
 
     select
-        edition_id, cluster, institution_id, platform, platform_weight, methodology_version, account_ids, posts,
+        edition_id,
+        cluster,
+        institution_id,
+        platform,
+        platform_weight,
+        methodology_version,
+        account_ids,
+        posts,
         'best_use_of_image' as category,
         eligible_best_use_of_image as eligible,
         case when eligible_best_use_of_image then image_er_percentile else cast(0 as double) end as score,
@@ -247,7 +272,14 @@ category_scores as (
     union all
 
     select
-        edition_id, cluster, institution_id, platform, platform_weight, methodology_version, account_ids, posts,
+        edition_id,
+        cluster,
+        institution_id,
+        platform,
+        platform_weight,
+        methodology_version,
+        account_ids,
+        posts,
         'best_use_of_video' as category,
         eligible_best_use_of_video as eligible,
         case
@@ -270,13 +302,27 @@ category_scores as (
 -- or those of its media kind
 post_scopes as (
 
-    select *, 'most_active' as category from posts
+    select
+        *,
+        'most_active' as category
+    from posts
     union all
-    select *, 'most_engaging' as category from posts
+    select
+        *,
+        'most_engaging' as category
+    from posts
     union all
-    select *, 'best_use_of_image' as category from posts where media_kind = 'image'
+    select
+        *,
+        'best_use_of_image' as category
+    from posts
+    where media_kind = 'image'
     union all
-    select *, 'best_use_of_video' as category from posts where media_kind = 'video'
+    select
+        *,
+        'best_use_of_video' as category
+    from posts
+    where media_kind = 'video'
 
 ),
 
@@ -327,8 +373,8 @@ final as (
         coalesce(scope_counts.excluded_unknown_audience, 0) as excluded_unknown_audience,
         coalesce(scope_counts.excluded_unknown_views, 0) as excluded_unknown_views,
         coalesce(scope_counts.excluded_interactions_hidden, 0)
-            + coalesce(scope_counts.excluded_unknown_audience, 0)
-            + coalesce(scope_counts.excluded_unknown_views, 0) as posts_excluded,
+        + coalesce(scope_counts.excluded_unknown_audience, 0)
+        + coalesce(scope_counts.excluded_unknown_views, 0) as posts_excluded,
         coalesce(scope_counts.flagged_interactions_hidden, 0) as flagged_interactions_hidden,
         coalesce(scope_counts.flagged_late_snapshot, 0) as flagged_late_snapshot,
         coalesce(scope_counts.flagged_unknown_audience, 0) as flagged_unknown_audience,

@@ -20,7 +20,10 @@ edition_params as (
 
 scored_accounts as (
 
-    select distinct edition_id, platform, account_id
+    select distinct
+        edition_id,
+        platform,
+        account_id
     from {{ ref('int_edition_accounts') }}
     where edition_id = {{ edition_id() }}
 
@@ -57,7 +60,7 @@ snapshots_of_scored_accounts as (
         post_snapshots.*,
         -- a hidden count is unknown, never zero
         post_snapshots.interactions is null
-            or coalesce(post_snapshots.interactions_hidden, false) as is_hidden,
+        or coalesce(post_snapshots.interactions_hidden, false) as is_hidden,
         post_snapshots.fetched_at > edition_params.snapshot_cutoff_at as is_after_cutoff,
         edition_params.snapshot_cutoff_at,
         edition_params.window_start_at,
@@ -81,8 +84,10 @@ ranked as (
     select
         *,
         -- snapshots fetched by the cutoff: later pulls never change a closed edition's rows
-        cast(sum(case when is_after_cutoff then 0 else 1 end) over (partition by platform, account_id, post_id)
-            as {{ dbt.type_bigint() }}) as snapshot_count,
+        cast(
+            sum(case when is_after_cutoff then 0 else 1 end) over (partition by platform, account_id, post_id)
+            as {{ dbt.type_bigint() }}
+        ) as snapshot_count,
         row_number() over (
             partition by platform, account_id, post_id
             order by

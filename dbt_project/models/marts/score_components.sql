@@ -49,7 +49,11 @@ institution_accounts as (
             as account_ids
 
     from (
-        select distinct edition_id, institution_id, platform, account_id
+        select distinct
+            edition_id,
+            institution_id,
+            platform,
+            account_id
         from {{ ref('int_posts_scored') }}
         where edition_id = {{ edition_id() }}
     ) as accounts
@@ -94,9 +98,9 @@ category_post_counts as (
         category,
         {{ dbt.bool_or('eligible') }} as eligible,
         cast(sum(posts_counted) as {{ dbt.type_bigint() }}) as posts_counted,
-        cast(sum(posts_excluded) as {{ dbt.type_bigint() }}) as posts_excluded,
+        cast(sum(posts_excluded) as {{ dbt.type_bigint() }}) as posts_excluded,  -- noqa: LT02
         {%- for column in (exclusions.values() | list) + (flags.values() | list) %}
-        cast(sum({{ column }}) as {{ dbt.type_bigint() }}) as {{ column }}{{ ',' if not loop.last }}
+        cast(sum({{ column }}) as {{ dbt.type_bigint() }}) as {{ column }}{{ ',' if not loop.last }}  -- noqa: LT02
         {%- endfor %}
 
     from platform_scores
