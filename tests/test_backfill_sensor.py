@@ -123,7 +123,7 @@ def test_the_sensor_daemon_accepts_the_backfill_request(defs, gsm_home, monkeypa
     from gsm_platform.resources import GsmInputs
 
     monkeypatch.setattr(sensors, "_today", lambda: dt.date(2020, 10, 9))
-    sensor = defs.get_sensor_def(sensors.YEARLY_BACKFILL_SENSOR)
+    sensor = defs.resolve_sensor_def(sensors.YEARLY_BACKFILL_SENSOR)
     with dg.instance_for_test() as instance:
         _landed_months(instance, "2019-09-01", "2020-10-01")
         context = dg.build_sensor_context(instance=instance, definitions=defs, resources={"inputs": GsmInputs()})

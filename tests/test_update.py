@@ -189,7 +189,7 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     (folder / "late.jsonl").write_text(json.dumps(envelope) + "\n")
     save_inputs(GsmInputs().resolved() | {"input_dir": str(tmp_path / "late")})
     defs = build_definitions()
-    sensor = defs.get_sensor_def(SENSOR_NAME)
+    sensor = defs.resolve_sensor_def(SENSOR_NAME)
     with dg.DagsterInstance.get() as instance:
 
         def tick(cursor=None):
@@ -239,7 +239,7 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
                 instance=instance, definitions=defs, cursor="0", resources={"warehouse": Warehouse()}
             )
             with dg.partition_loading_context(dynamic_partitions_store=instance):
-                data = defs.get_sensor_def(SENSOR_NAME).evaluate_tick(context)
+                data = defs.resolve_sensor_def(SENSOR_NAME).evaluate_tick(context)
         assert data.run_requests == [] and "busy" in data.skip_message
     finally:
         holder.kill()
