@@ -7,7 +7,7 @@ export GSM_HOME ?= $(CURDIR)/.gsm
 EDITION ?= 2025
 SCALE ?= award
 
-.PHONY: install demo test test-fast ui bench validate clean
+.PHONY: install demo test test-fast lint format ui bench validate clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -33,6 +33,22 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not browser"
 
+# the gates CI runs before the tests: ruff (lint and format), mypy, sqlfluff on the dbt models.
+# sqlfluff's dbt templater compiles every model: against a scratch warehouse, for a named edition
+# (the models refuse to compile without one), never the user's GSM_HOME.
+LINT_SCRATCH := $(CURDIR)/.lint
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	mkdir -p $(LINT_SCRATCH)
+	cd dbt_project && GSM_WAREHOUSE=$(LINT_SCRATCH)/warehouse.duckdb GSM_EDITION_ID=lint \
+		../$(BIN)/sqlfluff lint models --disable-progress-bar --nocolor
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
 ui: $(STAMP)
 	DAGSTER_HOME=$(GSM_HOME)/dagster $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
@@ -43,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python -m gsm_platform.bench --scale $(SCALE)
 
 clean:
-	rm -rf $(GSM_HOME) dbt_project/target dbt_project/logs
+	rm -rf $(GSM_HOME) $(LINT_SCRATCH) dbt_project/target dbt_project/logs
