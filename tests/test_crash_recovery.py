@@ -206,20 +206,41 @@ def assert_readers_never_broke(reads: list[subprocess.CompletedProcess]) -> None
 
 
 def test_a_reader_holding_the_warehouse_makes_a_writer_wait_not_fail(small_edition, tmp_path):
+    """The reader lets go only once the writer has said it waits for it: a fixed hold raced the
+    writer's start-up on a busy machine (the reader was gone before `gsm` reached the warehouse)."""
     home = tmp_path / "home"
     shutil.copytree(small_edition.home, home)
+    release = tmp_path / "release"
     code = (
-        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-        "print('holding', flush=True); time.sleep(8)"
+        "import duckdb, os, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print('holding', flush=True); t = time.monotonic()\n"
+        "while not os.path.exists(sys.argv[2]) and time.monotonic() - t < 300: time.sleep(0.1)"
     )
     reader = subprocess.Popen(
-        [sys.executable, "-c", code, str(home / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, str(home / "warehouse.duckdb"), str(release)], stdout=subprocess.PIPE, text=True
     )
+    _RUNNING.append(reader)
     assert reader.stdout.readline().strip() == "holding"
-    done = gsm(home, "update")
+    stderr_path = tmp_path / "update.stderr"
+    with stderr_path.open("w") as stderr:
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "gsm_platform.cli", "update"],
+            env=_env(home, None),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        _RUNNING.append(writer)
+        waiting = f"waiting for the warehouse: warehouse.duckdb is held by pid {reader.pid}"
+        deadline = time.monotonic() + 300
+        while waiting not in stderr_path.read_text() and writer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        said = stderr_path.read_text()
+        release.touch()
+        out, _ = writer.communicate(timeout=600)
     reader.wait(timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert f"waiting for the warehouse: warehouse.duckdb is held by pid {reader.pid}" in done.stderr
+    assert waiting in said, said[-3000:]
+    assert writer.returncode == 0, out + stderr_path.read_text()[-3000:]
 
 
 def _mount_tmpfs(path: Path, size_bytes: int) -> bool:
