@@ -6,6 +6,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.accounts import PLATFORM_KEYS
 from assets.partitions import fetch_months, month_key, months_of, register_indexed_months, register_months
 from assets.registry import REGISTRY_KEY
 from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
@@ -99,8 +100,9 @@ def landing_notes(context, landed: Landing) -> dict[str, Any]:
             key,
             group_name="raw",
             kinds={"duckdb", "json"},
-            deps=[LANDING_KEY, REGISTRY_KEY],
-            description=f"Landed {platform} envelopes (posts pages and profiles) by fetch month (WIB).",
+            deps=[PLATFORM_KEYS[platform], LANDING_KEY, REGISTRY_KEY],
+            description=f"Landed {platform} envelopes (posts pages and profiles) by fetch month (WIB), from the "
+            f"registered accounts of platforms/{platform}.",
         )
         for platform, key in RAW_KEYS.items()
     ],

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.accounts import ACCOUNTS_PREFIX, keep_in_use, registered_accounts
 from assets.partitions import EDITIONS
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
-from gsm_platform.registry import load_editions, load_registry
+from gsm_platform.registry import file_sha256, load_editions, load_registry
 from gsm_platform.registry_tables import REGISTRY_TABLES, write_registry_tables
 from gsm_platform.resources import GsmInputs, Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
@@ -54,6 +55,14 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
     with warehouse.connect() as conn:
         counts = write_registry_tables(conn, reg, eds, meth, files)
         hashes = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())
+    # the registry in use from now on: the account assets of the next definitions load are its accounts
+    kept = keep_in_use(files["registry"], files["editions"])
+    if (
+        file_sha256(kept / "registry.yaml") != hashes["registry"]
+        or file_sha256(kept / "editions.yaml") != hashes["editions"]
+    ):
+        raise dg.Failure(f"{files['registry']} or {files['editions']} changed while it was loaded: run again")
+    accounts_note = _accounts_note(context, {a.key for a in registered_accounts(reg)})
     new = [e.id for e in eds.editions if not context.instance.has_dynamic_partition(EDITIONS, e.id)]
     if new:
         context.instance.add_dynamic_partitions(EDITIONS, new)
@@ -67,4 +76,22 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
         metadata = {"rows": counts[table], **provenance}
         if table == "editions":
             metadata["editions"] = ", ".join(e.id for e in eds.editions)
+        if table == "accounts":
+            metadata["registry_in_use"] = str(kept)
+            metadata["account_assets"] = accounts_note
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def _accounts_note(context: dg.AssetExecutionContext, registered: set[dg.AssetKey]) -> str:
+    """Whether the definitions this run loaded show this registry's accounts: they are read when
+    the definitions load, so after a change of registry the UI needs "Reload definitions"."""
+    keys = context.repository_def.asset_graph.get_all_asset_keys()
+    defined = {k for k in keys if k.path[0] == ACCOUNTS_PREFIX}
+    if defined == registered:
+        return f"{len(registered)} account assets, one per registered account"
+    note = (
+        f"this registry has {len(registered)} accounts; the definitions loaded before it show {len(defined)} account "
+        "assets: reload the definitions (UI: Deployment, Reload) to see this registry's accounts"
+    )
+    context.log.info(note)
+    return note

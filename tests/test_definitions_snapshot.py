@@ -41,11 +41,19 @@ def definitions_snapshot(defs: dg.Definitions) -> dict:
             "group": spec.group_name,
             "kinds": sorted(spec.kinds),
             "partitions": _partitions(spec.partitions_def),
-            "deps": sorted(dep.asset_key.to_user_string() for dep in spec.deps),
+            "deps": sorted(dep.asset_key.to_user_string() for dep in spec.deps if dep.asset_key.path[0] != "accounts"),
             "pool": pools.get(spec.key),
         }
         for spec in defs.resolve_all_asset_specs()
+        if spec.key.path[0] != "accounts"
     }
+    # one asset per registered account (assets/accounts.py): held here as a count per platform, so that the
+    # snapshot stays a contract of the layout, not a copy of the registry
+    accounts: dict[str, int] = {}
+    for spec in defs.resolve_all_asset_specs():
+        if spec.key.path[0] == "accounts":
+            name = f"accounts/{spec.key.path[1]}/* ({spec.group_name}, kinds {','.join(sorted(spec.kinds))})"
+            accounts[name] = accounts.get(name, 0) + 1
     checks = {
         f"{key.asset_key.to_user_string()}:{key.name}": {"blocking": graph.get_check_spec(key).blocking}
         for key in graph.asset_check_keys
@@ -53,6 +61,7 @@ def definitions_snapshot(defs: dg.Definitions) -> dict:
     repository = defs.get_repository_def()
     return {
         "assets": dict(sorted(assets.items())),
+        "account_assets": dict(sorted(accounts.items())),
         "checks": dict(sorted(checks.items())),
         "jobs": sorted(job.name for job in defs.resolve_all_job_defs()),
         "sensors": sorted(sensor.name for sensor in repository.sensor_defs),
