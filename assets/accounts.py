@@ -276,3 +276,10 @@ def account_specs(in_use: InUse | None = None) -> list[dg.AssetSpec]:
     return [account_spec(a, in_use.editions, sha) for a in accounts] + [
         platform_spec(p, accounts, in_use) for p in PLATFORMS
     ]
+
+
+def defined_accounts(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
+    """The account assets of the definitions this run loaded (the job's asset graph holds the
+    whole repository's: a run launched by `gsm` has no repository definition on its context)."""
+    keys = context.job_def.asset_layer.asset_graph.get_all_asset_keys()
+    return {k for k in keys if k.path[0] == ACCOUNTS_PREFIX}

@@ -4,6 +4,8 @@ from typing import Any
 
 import dagster as dg
 
+from assets import account_pulls
+from assets.accounts import defined_accounts
 from assets.partitions import fetch_months, months_of
 from assets.raw import RAW_KEYS
 from assets.registry import REGISTRY_KEY
@@ -66,6 +68,12 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
         followers = one_value(
             conn, f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}", what="follower snapshots"
         )
+        numbers = account_pulls.account_numbers(conn, scope)
+        changed = account_pulls.changed_since_last_run(conn, scope, numbers)
+    # each account's pull history (assets/account_pulls.py): only the accounts whose numbers changed
+    observed = account_pulls.observations(numbers, changed, defined_accounts(context), scope)
+    for observation in observed:
+        context.log_event(observation)
     envelopes = [r for r in by_month if r[2] == "envelope"]
     table = (
         "| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
@@ -90,6 +98,12 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "envelopes_by_month": dg.MetadataValue.md(table),
             "reconciliation": dg.MetadataValue.md(records),
             "balanced": counts.posts.balanced and counts.envelopes.balanced,
+            "accounts_with_data": len(numbers),
+            "accounts_observed": dg.MetadataValue.md(
+                f"{len(observed)} account assets observed (their numbers for these months changed; "
+                f"{len(numbers) - len(changed)} unchanged, "
+                f"{len(changed) - len(observed)} not in the loaded definitions)"
+            ),
         },
     )
     yield dg.MaterializeResult(

@@ -6,8 +6,16 @@ import dagster as dg
 
 from assets.partitions import editions
 from gsm_platform import faults
+from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
-from gsm_platform.rankings import nominees_markdown, ranking_rows, to_csv, to_json
+from gsm_platform.rankings import (
+    institution_rows,
+    nominees_markdown,
+    ranking_rows,
+    scored_accounts,
+    to_csv,
+    to_json,
+)
 from gsm_platform.resources import Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
@@ -19,12 +27,14 @@ UPSTREAM = [dg.AssetKey(["marts", "rankings"]), dg.AssetKey(["marts", "score_com
     key=RANKINGS_KEY, deps=UPSTREAM, partitions_def=editions, group_name="award", kinds={"duckdb"}, pool=WAREHOUSE_POOL
 )
 def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Exports the edition's rankings (JSON and CSV under GSM_HOME/exports/<edition>/) and shows
-    the nominees, with the methodology version and the hashes of the files that made them."""
+    """Exports the edition's rankings (JSON and CSV under GSM_HOME/exports/EDITION/) and shows
+    the nominees, a table of every ranked institution with its score per category and its source
+    accounts, the methodology version and the hashes of the files that made them."""
     edition = context.partition_key
     with warehouse.connect() as conn:
         rows = ranking_rows(conn, edition)
         files = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())
+        accounts = scored_accounts(conn, edition)
     if not rows:
         raise dg.Failure(
             f"edition {edition} has no rankings rows: no institution of its clusters has a post in the window"
@@ -40,7 +50,8 @@ def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
     clusters = sorted({r["cluster"] for r in rows})
     return dg.MaterializeResult(
         metadata={
-            "nominees": dg.MetadataValue.md(nominees_markdown(rows)),
+            "nominees": dg.MetadataValue.md(nominees_markdown(rows, accounts)),
+            "institutions": institutions_table(institution_rows(rows, accounts)),
             "rows": len(rows),
             "institutions_ranked": len({r["institution_id"] for r in rows}),
             "nominees_count": sum(r["nominee"] for r in rows),
@@ -51,4 +62,28 @@ def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
             "methodology_sha256": files.get("methodology", ""),
             "export": dg.MetadataValue.path(str(out / "rankings.json")),
         }
+    )
+
+
+INSTITUTION_COLUMNS = [
+    dg.TableColumn("institution_id", "string", description="the registry's institution id"),
+    dg.TableColumn("institution", "string"),
+    dg.TableColumn("cluster", "string"),
+    *[dg.TableColumn(c, "string", description=f"score (rank) in {c}; - when not ranked") for c in CATEGORIES],
+    dg.TableColumn("nominee_in", "string", description="the categories it is a nominee in"),
+    dg.TableColumn(
+        "accounts",
+        "string",
+        description="platform:account_id (@handle) of its scored accounts; each is the asset accounts/PLATFORM/ID",
+    ),
+]
+
+
+def institutions_table(rows: list[dict]) -> dg.TableMetadataValue:
+    """Every ranked institution of the partition: an auditor reads its accounts here and opens
+    each as the asset accounts/<platform>/<id>, upstream in the lineage."""
+    names = [c.name for c in INSTITUTION_COLUMNS]
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({n: r[n] for n in names}) for r in rows],
+        schema=dg.TableSchema(columns=INSTITUTION_COLUMNS),
     )

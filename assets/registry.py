@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.accounts import ACCOUNTS_PREFIX, keep_in_use, registered_accounts
+from assets.accounts import defined_accounts, keep_in_use, registered_accounts
 from assets.partitions import EDITIONS
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.registry import file_sha256, load_editions, load_registry
@@ -85,8 +85,7 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
 def _accounts_note(context: dg.AssetExecutionContext, registered: set[dg.AssetKey]) -> str:
     """Whether the definitions this run loaded show this registry's accounts: they are read when
     the definitions load, so after a change of registry the UI needs "Reload definitions"."""
-    keys = context.repository_def.asset_graph.get_all_asset_keys()
-    defined = {k for k in keys if k.path[0] == ACCOUNTS_PREFIX}
+    defined = defined_accounts(context)
     if defined == registered:
         return f"{len(registered)} account assets, one per registered account"
     note = (

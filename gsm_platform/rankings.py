@@ -110,11 +110,70 @@ def to_table(rows: list[dict], nominees_only: bool = False) -> str:
     return "\n".join(out).lstrip("\n")
 
 
-def nominees_markdown(rows: list[dict]) -> str:
-    lines = ["| category | cluster | rank | institution | score |", "|---|---|---|---|---|"]
+def scored_accounts(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str, list[str]]:
+    """Per institution, its accounts whose posts the edition scores (institution accounts of the
+    platforms it awards), as `platform:account_id (@handle)`, in platform order."""
+    rows = conn.execute(
+        """SELECT a.institution_id, a.platform, a.account_id, a.handle FROM registry.accounts a
+           JOIN registry.edition_platforms p ON p.platform = a.platform AND p.edition_id = ?
+           WHERE a.role = 'institution' ORDER BY ALL""",
+        [edition],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for inst, platform, account_id, handle in sorted(rows, key=lambda r: (r[0], _platform_order(r[1]), r[2])):
+        out.setdefault(inst, []).append(f"{platform}:{account_id}" + (f" (@{handle})" if handle else ""))
+    return out
+
+
+def _platform_order(platform: str) -> int:
+    from gsm_platform.registry import PLATFORMS
+
+    return PLATFORMS.index(platform) if platform in PLATFORMS else len(PLATFORMS)
+
+
+def institution_rows(rows: list[dict], accounts: dict[str, list[str]]) -> list[dict]:
+    """One row per ranked institution: cluster, its score (and rank) in each category, the
+    categories it is a nominee in, and its scored accounts. Ordered by cluster, then best
+    rank in any category."""
+    by_inst: dict[str, dict] = {}
+    for r in rows:
+        row = by_inst.setdefault(
+            r["institution_id"],
+            {
+                "institution_id": r["institution_id"],
+                "institution": r["institution_name"],
+                "cluster": r["cluster"],
+                "nominee_in": [],
+                "best_rank": r["rank"],
+                **dict.fromkeys(CATEGORIES),
+            },
+        )
+        row[r["category"]] = f"{r['score']:.4f} (#{r['rank']})"
+        row["best_rank"] = min(row["best_rank"], r["rank"])
+        if r["nominee"]:
+            row["nominee_in"].append(r["category"])
+    out = sorted(by_inst.values(), key=lambda x: (x["cluster"], x["best_rank"], x["institution_id"]))
+    for row in out:
+        row["nominee_in"] = ", ".join(row["nominee_in"]) or "-"
+        row["accounts"] = "; ".join(accounts.get(row["institution_id"], [])) or "(none registered)"
+        for c in CATEGORIES:
+            row[c] = row[c] or "-"
+    return out
+
+
+def nominees_markdown(rows: list[dict], accounts: dict[str, list[str]] | None = None) -> str:
+    """The nominees with their institution id and the accounts whose posts made their score."""
+    accounts = accounts or {}
+    lines = ["| category | cluster | rank | institution (id) | score | accounts |", "|---|---|---|---|---|---|"]
     lines += [
-        f"| {r['category']} | {r['cluster']} | {r['rank']} | {r['institution_name']} | {r['score']:.4f} |"
+        f"| {r['category']} | {r['cluster']} | {r['rank']} | {_cell(r['institution_name'])} (`{r['institution_id']}`) "
+        f"| {r['score']:.4f} | {_cell(', '.join(accounts.get(r['institution_id'], [])) or '-')} |"
         for r in rows
         if r["nominee"]
     ]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text inside a markdown table cell of the UI: no pipe, no newline, no HTML tag."""
+    return text.replace("|", "/").replace("\n", " ").replace("<", "(").replace(">", ")")

@@ -120,3 +120,25 @@ def test_the_default_registry_has_an_asset_per_account(tmp_path):
     assert n > 1000
     assert sum(1 for s in specs if s.key.path[0] == "accounts") == n
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_run_observes_only_the_accounts_whose_numbers_changed():
+    import duckdb
+
+    from assets.account_pulls import changed_since_last_run, observations
+    from gsm_platform.accounting import Scope
+    from gsm_platform.warehouse.ddl import DDL
+
+    conn = duckdb.connect()
+    conn.execute(DDL)
+    scope, other = Scope("fetch months 2025-01"), Scope("fetch months 2025-02")
+    numbers = {("x", "111"): (3, 10, 8, 2, 500, 1, None, None), ("x", "222"): (1, 0, 0, 1, 7, 0, None, None)}
+    assert changed_since_last_run(conn, scope, numbers) == [("x", "111"), ("x", "222")]
+    assert changed_since_last_run(conn, scope, numbers) == []  # a re-clean that changed nothing
+    assert changed_since_last_run(conn, other, numbers) == [("x", "111"), ("x", "222")]  # another scope
+    numbers[("x", "222")] = (2, 0, 0, 2, 9, 0, None, None)
+    assert changed_since_last_run(conn, scope, numbers) == [("x", "222")]
+    # an account the loaded definitions do not show is not observed (Dagster would show a stray asset)
+    obs = observations(numbers, [("x", "111"), ("x", "222")], {account_key("x", "222")}, scope)
+    assert [o.asset_key for o in obs] == [account_key("x", "222")]
+    assert obs[0].metadata["envelopes_landed"].value == 2 and obs[0].metadata["followers_last"].value == 9

@@ -29,6 +29,12 @@ CREATE TABLE IF NOT EXISTS clean.cleaned_files (source_file VARCHAR NOT NULL, fe
 CREATE TABLE IF NOT EXISTS clean.reconciliation (
     fetch_date DATE, platform VARCHAR, raw_records BIGINT, clean BIGINT, duplicates BIGINT, quarantined BIGINT,
     record_kind VARCHAR);
+-- what each account's last cleaning of a scope (its fetch months) held: assets/account_pulls.py
+CREATE TABLE IF NOT EXISTS clean.account_pulls (
+    platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, scope VARCHAR NOT NULL,
+    envelopes BIGINT NOT NULL, post_snapshots BIGINT NOT NULL, posts BIGINT NOT NULL,
+    follower_snapshots BIGINT NOT NULL, followers_last BIGINT, quarantined BIGINT NOT NULL,
+    first_fetch TIMESTAMP, last_fetch TIMESTAMP, PRIMARY KEY (platform, account_id, scope));
 -- columns added after the first release: a warehouse made before them gets them (at the end,
 -- where the CREATE above puts them too); writers name their columns
 ALTER TABLE clean.follower_snapshots ADD COLUMN IF NOT EXISTS source_position INTEGER;
