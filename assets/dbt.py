@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from assets.dbt_checks import dbt_test_description
 from assets.partitions import editions
 from gsm_platform import faults
 from gsm_platform.paths import warehouse_path
@@ -33,6 +34,13 @@ class GsmDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return next((p for p in dbt_resource_props["fqn"] if p in LAYERS), "dbt")
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        # every dbt test says what it guards (assets/dbt_checks.py): dagster-dbt reads only meta.description
+        return spec._replace(description=dbt_test_description(manifest["nodes"][unique_id], manifest))
 
     def get_partition_mapping(self, dbt_resource_props, dbt_parent_resource_props):
         # an edition needs every fetch day of the cleaned tables

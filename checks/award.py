@@ -80,7 +80,7 @@ def nominees_consistent(conn: duckdb.DuckDBPyConnection, edition: str | None = N
 def export_matches_warehouse(
     conn: duckdb.DuckDBPyConnection, edition: str | None = None, *, home: Path | None = None
 ) -> CheckOutcome:
-    """GSM_HOME/exports/<edition>/rankings.json holds exactly the warehouse's rankings rows: what
+    """GSM_HOME/exports/EDITION/rankings.json holds exactly the warehouse's rankings rows: what
     the jury is sent is what was computed and checked."""
     rel, _, edition_col = _mart(conn, RANKINGS_MART)
     home = home or warehouse_home(conn)

@@ -248,6 +248,6 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         EXPORT_MATCHES_WAREHOUSE,
         EDITION,
         award.export_matches_warehouse,
-        "exports/<edition>/rankings.json holds exactly the warehouse's rankings rows.",
+        "exports/EDITION/rankings.json holds exactly the warehouse's rankings rows.",
     ),
 )

@@ -92,3 +92,30 @@ def test_the_snapshot_covers_every_layer():
     assert "rankings" in stored["assets"] and stored["assets"]["rankings"]["partitions"].endswith(":edition")
     assert stored["checks"] and stored["sensors"] == ["built_edition_updates", "yearly_edition_backfill"]
     assert {"ingest", "clean", "award"} <= set(stored["jobs"])
+
+
+def test_every_description_renders_and_every_check_has_one(gsm_home):
+    """The UI renders descriptions as markdown and eats what looks like an HTML tag (`<edition>`
+    showed as "exports//"); every check, the dbt tests' included, says what it guards."""
+    import re
+
+    from gsm_platform.definitions import build_definitions
+
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    tag = re.compile(r"<[A-Za-z/!?]")
+    texts = {f"asset {s.key.to_user_string()}": s.description for s in defs.resolve_all_asset_specs()}
+    texts.update(
+        {
+            f"check {k.asset_key.to_user_string()}:{k.name}": graph.get_check_spec(k).description
+            for k in graph.asset_check_keys
+        }
+    )
+    repository = defs.get_repository_def()
+    texts.update({f"sensor {s.name}": s.description for s in repository.sensor_defs})
+    texts.update({f"job {j.name}": j.description for j in defs.resolve_all_job_defs()})
+    assert not [name for name, text in texts.items() if text and tag.search(text)]
+    undescribed = [name for name, text in texts.items() if name.startswith("check ") and not (text or "").strip()]
+    assert not undescribed, f"{len(undescribed)} checks without a description, e.g. {undescribed[:3]}"
+    dbt_checks = [t for n, t in texts.items() if n.startswith("check ") and t and t.startswith("dbt test on ")]
+    assert len(dbt_checks) > 100

@@ -2,7 +2,7 @@
 -- clusters with >= 1 post in the window on the edition's platforms (METHODOLOGY.md "Per
 -- institution"):
 --   the four per-platform categories: sum over the edition's platforms of w_p * platform score
---   best_account: sum of best_account_weight_<category> * category score
+--   best_account: sum of best_account_weight_CATEGORY * category score
 -- best_account_weight is the weight of the row's category inside best_account (null on the
 -- best_account row itself). posts_in_window (the ranking's second tie-break) is the number of
 -- distinct posts (platform, account_id, post_id) of its accounts (docs/methodology.md 9, 13).
