@@ -7,7 +7,7 @@ export GSM_HOME ?= $(CURDIR)/.gsm
 EDITION ?= 2025
 SCALE ?= award
 
-.PHONY: install demo test test-fast lint format ui bench validate clean
+.PHONY: install demo test test-fast test-ui lint format ui bench validate clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -48,6 +48,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# the Playwright tests of the Dagster UI alone, in Debian's Chromium (/usr/bin/chromium; `make test` runs them too)
+test-ui: $(STAMP)
+	$(BIN)/python -m pytest -m browser
 
 ui: $(STAMP)
 	DAGSTER_HOME=$(GSM_HOME)/dagster $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
