@@ -35,6 +35,7 @@ from gsm_platform.registry import (
     DEFAULT_EDITIONS,
     DEFAULT_REGISTRY,
     PLATFORMS,
+    Account,
     Editions,
     LifecycleEvent,
     Registry,
@@ -148,7 +149,7 @@ def registered_accounts(registry: Registry) -> list[RegisteredAccount]:
     for an institution and for one of its leaders is the institution's: it is scored)."""
     found: dict[dg.AssetKey, RegisteredAccount] = {}
     for inst in registry.institutions:
-        owned = [(a, None) for a in inst.accounts]
+        owned: list[tuple[Account, str | None]] = [(a, None) for a in inst.accounts]
         owned += [(a, leader.name) for leader in inst.leaders for a in leader.accounts]
         for acc, leader in owned:
             account = RegisteredAccount(
