@@ -9,7 +9,7 @@ from assets.accounts import defined_accounts
 from assets.partitions import fetch_months, months_of
 from assets.raw import RAW_KEYS
 from assets.registry import REGISTRY_KEY
-from gsm_platform import accounting
+from gsm_platform import accounting, phases
 from gsm_platform.accounting import scope_of_months
 from gsm_platform.parsing.cleaning import clean_months
 from gsm_platform.resources import Warehouse
@@ -57,23 +57,16 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
     scope = scope_of_months(months)
     with warehouse.connect() as conn:
         clean_months(conn, months)
-        counts = accounting.counts(conn, scope)
-        by_month = conn.execute(
-            f"""SELECT coalesce(strftime(fetch_date, '%Y-%m'), '(undated)') AS month,
-                       coalesce(platform, '(unreadable)') AS platform, record_kind,
-                       sum(raw_records), sum(clean), sum(duplicates), sum(quarantined)
-                FROM clean.reconciliation WHERE {scope.where()} GROUP BY ALL ORDER BY ALL"""
-        ).fetchall()
-        posts = one_value(conn, f"SELECT count(*) FROM clean.post_snapshots WHERE {scope.where()}", what="posts")
-        followers = one_value(
-            conn, f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}", what="follower snapshots"
-        )
-        numbers = account_pulls.account_numbers(conn, scope)
-        changed = account_pulls.changed_since_last_run(conn, scope, numbers)
+        with phases.phase("clean/metadata"):
+            counts, by_month, posts, followers = _ledgers(conn, scope)
+        with phases.phase("clean/account_pulls"):
+            numbers = account_pulls.account_numbers(conn, scope)
+            changed = account_pulls.changed_since_last_run(conn, scope, numbers)
     # each account's pull history (assets/account_pulls.py): only the accounts whose numbers changed
-    observed = account_pulls.observations(numbers, changed, defined_accounts(context), scope)
-    for observation in observed:
-        context.log_event(observation)
+    with phases.phase("clean/account_observations"):
+        observed = account_pulls.observations(numbers, changed, defined_accounts(context), scope)
+        for observation in observed:
+            context.log_event(observation)
     envelopes = [r for r in by_month if r[2] == "envelope"]
     table = (
         "| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
@@ -124,3 +117,19 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "envelopes_quarantined_whole": counts.envelopes.quarantined,
         },
     )
+
+
+def _ledgers(conn, scope):
+    """The run's ledgers (accounting), per month and platform, and the rows of its months."""
+    counts = accounting.counts(conn, scope)
+    by_month = conn.execute(
+        f"""SELECT coalesce(strftime(fetch_date, '%Y-%m'), '(undated)') AS month,
+                   coalesce(platform, '(unreadable)') AS platform, record_kind,
+                   sum(raw_records), sum(clean), sum(duplicates), sum(quarantined)
+            FROM clean.reconciliation WHERE {scope.where()} GROUP BY ALL ORDER BY ALL"""
+    ).fetchall()
+    posts = one_value(conn, f"SELECT count(*) FROM clean.post_snapshots WHERE {scope.where()}", what="posts")
+    followers = one_value(
+        conn, f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}", what="follower snapshots"
+    )
+    return counts, by_month, posts, followers

@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from assets.dbt_checks import dbt_test_description
 from assets.partitions import editions
-from gsm_platform import faults
+from gsm_platform import faults, phases
 from gsm_platform.paths import warehouse_path
 from gsm_platform.resources import dbt_project, dbt_target_dir
 from gsm_platform.warehouse import WAREHOUSE_POOL, connect, wait_seconds
@@ -66,7 +66,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         environment, not in --vars, and the target folder is this GSM_HOME's, so that dbt's
         partial parsing holds from one run to the next (macros/edition.sql)."""
         os.environ["GSM_EDITION_ID"] = context.partition_key
-        yield from build_waiting_for_the_warehouse(context, dbt)
+        with phases.phase("dbt/build"):  # with dagster-dbt's handling of dbt's events, and dbt's CPU as a child's
+            yield from build_waiting_for_the_warehouse(context, dbt)
 
     return award_metrics
 

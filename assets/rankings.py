@@ -5,7 +5,7 @@ import os
 import dagster as dg
 
 from assets.partitions import editions
-from gsm_platform import faults
+from gsm_platform import faults, phases
 from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import (
@@ -31,6 +31,11 @@ def rankings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
     the nominees, a table of every ranked institution with its score per category and its source
     accounts, the methodology version and the hashes of the files that made them."""
     edition = context.partition_key
+    with phases.phase("rankings/export"):
+        return _export(edition, warehouse)
+
+
+def _export(edition: str, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as conn:
         rows = ranking_rows(conn, edition)
         files = dict(conn.execute("SELECT kind, sha256 FROM registry.files").fetchall())

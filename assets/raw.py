@@ -9,6 +9,7 @@ import dagster as dg
 from assets.accounts import PLATFORM_KEYS
 from assets.partitions import fetch_months, month_key, months_of, register_indexed_months, register_months
 from assets.registry import REGISTRY_KEY
+from gsm_platform import phases
 from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
 from gsm_platform.parsing.cleaning import month_ranges, ranges_condition
 from gsm_platform.paths import demo_input_dir, gsm_home, landing_dir
@@ -119,7 +120,7 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
     cfg = inputs.resolved()
     home = gsm_home()
     pulled = None
-    with warehouse.connect() as conn:
+    with warehouse.connect() as conn, phases.phase("raw_pulls"):
         if cfg["source"] == "api":
             pulled = _api_pull(context, cfg, home, conn, months)
         rows = conn.execute(

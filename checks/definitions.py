@@ -15,6 +15,7 @@ import dagster as dg
 
 from checks.catalog import EDITION, FETCH_DAYS, QUALITY_CHECKS, QualityCheck
 from checks.outcome import CheckOutcome, markdown_table
+from gsm_platform import phases
 from gsm_platform.accounting import scope_of_days
 from gsm_platform.parsing.cleaning import month_ranges
 from gsm_platform.resources import Warehouse
@@ -67,7 +68,8 @@ def to_result(check: QualityCheck, outcome: CheckOutcome, scope_words: str) -> d
 
 def evaluate(check: QualityCheck, context: dg.AssetCheckExecutionContext, conn) -> dg.AssetCheckResult:
     edition, kwargs, words = scope_of(check, context)
-    return to_result(check, check.run(conn, edition, **kwargs), words)
+    with phases.phase(f"checks/{check.asset_path}/{check.name}"):
+        return to_result(check, check.run(conn, edition, **kwargs), words)
 
 
 def _single(check: QualityCheck) -> dg.AssetChecksDefinition:

@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 
 from checks.outcome import CheckOutcome, FetchDays, fetch_day_filter, resolve_fetch_days
+from gsm_platform import phases
 from gsm_platform.registry import PLATFORMS
 
 SAMPLE_ROWS = 50_000
@@ -246,8 +247,15 @@ def validate(
     """Validate a cleaned table (the rows `where` selects) with its GX suite: the deterministic
     sample, then the one row of aggregates over every selected row (see the module docstring)."""
     suite = _suite(table)
-    sample = conn.execute(sample_sql(suite, sample_rows, where=where)).df()
-    aggregates = conn.execute(aggregates_sql(suite, where)).df()
+    with phases.phase(f"gx/{suite.table}/sample"):
+        sample = conn.execute(sample_sql(suite, sample_rows, where=where)).df()
+    with phases.phase(f"gx/{suite.table}/aggregates"):
+        aggregates = conn.execute(aggregates_sql(suite, where)).df()
+    with phases.phase(f"gx/{suite.table}/validate"):
+        return _validate(suite, sample, aggregates)
+
+
+def _validate(suite: Suite, sample, aggregates) -> SuiteResult:
     gx, context = _context()
     source = context.data_sources.add_pandas(name="warehouse")
     asset_name = suite.table.replace(".", "_")

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from gsm_platform import faults
+from gsm_platform import faults, phases
 from gsm_platform.envelopes import ENVELOPE_SUFFIXES, batches, is_envelope_file, prefetched
 from gsm_platform.parsing.sql import wib
 from gsm_platform.registry import file_sha256
@@ -125,34 +125,43 @@ def land_directory(conn: duckdb.DuckDBPyConnection, input_dir: Path, home: Path,
     """Copy every envelope file of input_dir that is not landed yet (by content hash) into
     home/landing/<source>/ and index it, a batch of files per transaction. Landed files are
     never overwritten. Starts with `recover`."""
-    report = recover(conn, home)
+    with phases.phase("landing/recover"):
+        report = recover(conn, home)
     known = {row[0] for row in conn.execute("SELECT sha256 FROM clean.landed_files").fetchall()}
     pending: list[LandedFile] = []
     pending_bytes = 0
-    for src in envelope_files(input_dir, report.refused):
-        if file_sha256(src) in known:  # a read, no write, for the files landed before
-            continue
-        rel = Path("landing") / source / src.relative_to(input_dir)
-        dest = home / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".part")
-        tmp.unlink(missing_ok=True)
-        sha = _copy_hashing(src, tmp)
-        if sha in known:  # it changed into content landed before, while we read it
-            tmp.unlink()
-            continue
-        if dest.exists():  # same name, other content: keep both, never overwrite
-            rel = _landed_name(rel, sha)
+    copying, indexing = phases.Clock(), phases.Clock()
+    with copying.running():
+        files = envelope_files(input_dir, report.refused)
+    for src in files:
+        with copying.running():
+            if file_sha256(src) in known:  # a read, no write, for the files landed before
+                continue
+            rel = Path("landing") / source / src.relative_to(input_dir)
             dest = home / rel
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.replace(tmp, dest)
-        known.add(sha)
-        pending.append(LandedFile(rel.as_posix(), sha, dest.stat().st_size, str(src)))
-        pending_bytes += pending[-1].bytes
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(dest.name + ".part")
+            tmp.unlink(missing_ok=True)
+            sha = _copy_hashing(src, tmp)
+            if sha in known:  # it changed into content landed before, while we read it
+                tmp.unlink()
+                continue
+            if dest.exists():  # same name, other content: keep both, never overwrite
+                rel = _landed_name(rel, sha)
+                dest = home / rel
+            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.replace(tmp, dest)
+            known.add(sha)
+            pending.append(LandedFile(rel.as_posix(), sha, dest.stat().st_size, str(src)))
+            pending_bytes += pending[-1].bytes
         if pending_bytes >= 64 << 20:  # index as we go: a crash loses at most this much copying
-            _index_and_record(conn, home, pending, source, report)
+            with indexing.running():
+                _index_and_record(conn, home, pending, source, report)
             pending, pending_bytes = [], 0
-    _index_and_record(conn, home, pending, source, report)
+    with indexing.running():
+        _index_and_record(conn, home, pending, source, report)
+    copying.record("landing/copy_hash", files=len(report.files))
+    indexing.record("landing/index", envelopes=report.envelopes)
     return report
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from gsm_platform import faults
+from gsm_platform import faults, phases
 from gsm_platform.parsing import PARSERS, envelopes, guard, ledgers, posts, records
 from gsm_platform.warehouse.rows import one_value
 
@@ -95,25 +95,34 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
     """One transaction: the slice's cleaned rows are replaced whole or not at all."""
     window = fetch_days(start, end)
     scope = f"({window} OR fetch_date IS NULL)" if undated else window
+    phase = phases.phase
     conn.execute("BEGIN")
     try:
-        for table in ("clean.post_snapshots", "clean.follower_snapshots"):
-            conn.execute(f"DELETE FROM {table} WHERE {window}")
-        for table in ("clean.quarantine", "clean.reconciliation", "clean.cleaned_files"):
-            conn.execute(f"DELETE FROM {table} WHERE {scope}")
-        # what this slice read, so that a file whose pages hold no post still counts as cleaned
-        conn.execute(
-            f"INSERT INTO clean.cleaned_files SELECT DISTINCT source_file, fetch_date FROM raw.envelopes WHERE {scope}"
-        )
-        envelopes.envelope_checks(conn, scope)
+        with phase("clean/replace_old_rows"):
+            for table in ("clean.post_snapshots", "clean.follower_snapshots"):
+                conn.execute(f"DELETE FROM {table} WHERE {window}")
+            for table in ("clean.quarantine", "clean.reconciliation", "clean.cleaned_files"):
+                conn.execute(f"DELETE FROM {table} WHERE {scope}")
+            # what this slice read, so that a file whose pages hold no post still counts as cleaned
+            conn.execute(
+                "INSERT INTO clean.cleaned_files SELECT DISTINCT source_file, fetch_date "
+                f"FROM raw.envelopes WHERE {scope}"
+            )
+        with phase("clean/envelope_checks"):
+            envelopes.envelope_checks(conn, scope)
         ledgers.create_ledgers(conn)
         for platform, parser in PARSERS.items():
-            records.parse_platform(conn, platform, parser)
-        posts.dedupe_posts(conn)
-        ledgers.reconcile(conn)
-        guard.check_slice(conn, window, scope, PARSERS)  # before COMMIT: a slice that lost records is not kept
+            with phase(f"clean/parse/{platform}"):
+                records.parse_platform(conn, platform, parser)
+        with phase("clean/dedupe"):
+            posts.dedupe_posts(conn)
+        with phase("clean/reconcile"):
+            ledgers.reconcile(conn)
+        with phase("clean/guard"):
+            guard.check_slice(conn, window, scope, PARSERS)  # before COMMIT: a slice that lost records is not kept
         faults.point("cleaning")  # kill -9 here in the fault tests: a slice parsed, not committed
-        conn.execute("COMMIT")
+        with phase("clean/commit"):
+            conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
         raise

@@ -15,6 +15,7 @@ from types import ModuleType
 
 import duckdb
 
+from gsm_platform import phases
 from gsm_platform.parsing.bodies import quarantine_bodies
 from gsm_platform.parsing.followers import list_accounts, parse_followers
 from gsm_platform.parsing.posts import parse_posts
@@ -24,6 +25,30 @@ from gsm_platform.parsing.sql import POST, PROFILE, one_line, registry_accounts
 def parse_platform(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType) -> None:
     envelope_type = json.dumps({"response": one_line(parser.RESPONSE_TYPE)})
     page_profile = parser.PAGE_PROFILE or "NULL"
+    with phases.phase(f"clean/parse/{platform}/json"):
+        _parse_json(conn, platform, parser, envelope_type, page_profile)
+    with phases.phase(f"clean/parse/{platform}/bodies_accounts"):
+        quarantine_bodies(conn, platform, parser)
+        list_accounts(conn, platform, parser)
+        conn.execute(
+            f"INSERT INTO envelopes_parsed SELECT source_file, source_line, fetch_date, '{platform}' FROM parsed"
+        )
+        conn.execute(
+            f"""INSERT INTO records_read
+                SELECT fetch_date, '{platform}', '{POST}', sum(len(posts)) FROM parsed WHERE kind = 'posts' GROUP BY ALL
+                UNION ALL
+                SELECT fetch_date, '{platform}', '{PROFILE}', sum(len(accounts)) FROM parsed WHERE accounts IS NOT NULL
+                GROUP BY ALL"""
+        )
+    with phases.phase(f"clean/parse/{platform}/followers"):
+        parse_followers(conn, platform, parser)
+    with phases.phase(f"clean/parse/{platform}/posts"):
+        parse_posts(conn, platform, parser)
+
+
+def _parse_json(
+    conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleType, envelope_type: str, page_profile: str
+):
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE parsed AS
@@ -40,15 +65,3 @@ def parse_platform(conn: duckdb.DuckDBPyConnection, platform: str, parser: Modul
               WHERE s.reason IS NULL AND e.platform = '{platform}')
         """
     )
-    quarantine_bodies(conn, platform, parser)
-    list_accounts(conn, platform, parser)
-    conn.execute(f"INSERT INTO envelopes_parsed SELECT source_file, source_line, fetch_date, '{platform}' FROM parsed")
-    conn.execute(
-        f"""INSERT INTO records_read
-            SELECT fetch_date, '{platform}', '{POST}', sum(len(posts)) FROM parsed WHERE kind = 'posts' GROUP BY ALL
-            UNION ALL
-            SELECT fetch_date, '{platform}', '{PROFILE}', sum(len(accounts)) FROM parsed WHERE accounts IS NOT NULL
-            GROUP BY ALL"""
-    )
-    parse_followers(conn, platform, parser)
-    parse_posts(conn, platform, parser)
