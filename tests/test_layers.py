@@ -6,7 +6,7 @@ The layers, bottom to top (README, Layout):
   checks     checks/: the check functions, the suites, their Dagster wrappers
   assets     assets/: the Dagster assets, jobs, partitions, sensors
   audit      gsm_platform/audit/: explain, report, jury, quality (runs the check functions)
-  entry      gsm_platform/definitions.py, gsm_platform/runs/, gsm_platform/cli.py, bench.py
+  entry      gsm_platform/definitions.py, gsm_platform/runs/, gsm_platform/cli.py, gsm_platform/bench/
 
 Read from the source (imports inside functions included), without importing anything."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gsm_platform import phases
 from gsm_platform.paths import dagster_home, gsm_home, under_home, warehouse_path
 from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, RegistryError, load_editions, load_registry
 from gsm_platform.runs.launch import RUN_TAGS, RunFailed, execute
@@ -69,7 +70,8 @@ def run_edition(
             "edition": edition_id,
         }
     )
-    defs = build_definitions()
+    with phases.phase("runs/definitions"):  # with `dbt parse` when this GSM_HOME has no manifest yet
+        defs = build_definitions()
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
     log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)

@@ -1,0 +1,91 @@
+"""The bench's floors and the phase log, on a few hand-written landed files: both floors count
+every post record of every landed file (gzip, plain lines, a whole-file .json envelope, a page in
+Instagram's business_discovery shape) and skip a line that is not JSON; a phase is recorded
+only when GSM_PHASE_LOG names a file, also when its block raises."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import duckdb
+import pytest
+
+from gsm_platform import phases
+from gsm_platform.bench import breakdown, floors
+
+
+def _envelope(platform: str, kind: str, response: dict) -> str:
+    return json.dumps(
+        {
+            "platform": platform,
+            "kind": kind,
+            "account_id": "a1",
+            "fetched_at": "2020-03-02T10:00:00+07:00",
+            "response": response,
+        }
+    )
+
+
+@pytest.fixture
+def landing(tmp_path):
+    root = tmp_path / "landing"
+    fb = root / "files" / "facebook" / "2020-03"
+    fb.mkdir(parents=True)
+    lines = [
+        _envelope("facebook", "posts", {"data": [{"id": "1"}, {"id": "2"}, {"id": "3"}]}),
+        _envelope("facebook", "profile", {"id": "p", "followers_count": 5}),
+    ]
+    with gzip.open(fb / "posts-1.jsonl.gz", "wt") as f:
+        f.write("\n".join(lines) + "\n")
+    x = root / "files" / "x" / "2020-03"
+    x.mkdir(parents=True)
+    (x / "posts-2.jsonl").write_text(
+        _envelope("x", "posts", {"data": [{"id": "9"}, {"id": "8"}]}) + "\n{not json\n", encoding="utf-8"
+    )
+    ig = root / "files" / "instagram" / "2020-03"
+    ig.mkdir(parents=True)
+    page = {"business_discovery": {"media": {"data": [{"id": str(i)} for i in range(4)]}}}
+    (ig / "page.json").write_text(json.dumps(json.loads(_envelope("instagram", "posts", page)), indent=2))
+    (ig / "posts-3.jsonl").write_text(_envelope("instagram", "posts", {"data": [{"id": "7"}]}) + "\n")
+    return root
+
+
+def test_bare_pass_counts_every_post_record_of_every_landed_file(landing):
+    counts = floors.bare_pass(duckdb.connect(), landing)
+    assert counts == {
+        "facebook": {"envelopes": 2, "post_records": 3},
+        "instagram": {"envelopes": 2, "post_records": 5},
+        "x": {"envelopes": 1, "post_records": 2},
+        "(none)": {"envelopes": 1, "post_records": 0},  # the line that is not JSON: read, no post
+    }
+
+
+def test_typed_pass_finds_each_platforms_files_at_any_depth(landing):
+    # the .json envelope is read by the bare pass only: the typed pass reads newline-delimited files
+    assert floors.typed_pass(duckdb.connect(), landing) == {"facebook": 3, "instagram": 1, "x": 2}
+
+
+def test_bare_pass_of_an_empty_landing_is_empty(tmp_path):
+    assert floors.bare_pass(duckdb.connect(), tmp_path) == {}
+
+
+def test_phases_are_recorded_only_when_asked(tmp_path, monkeypatch):
+    log = tmp_path / "phases.jsonl"
+    monkeypatch.delenv(phases.ENV, raising=False)
+    with phases.phase("off"):
+        pass
+    assert not log.exists()
+    monkeypatch.setenv(phases.ENV, str(log))
+    with pytest.raises(ZeroDivisionError), phases.phase("clean/parse/x/json"):
+        1 / 0  # noqa: B018
+    clock = phases.Clock()
+    for _ in range(3):
+        with clock.running():
+            sum(range(1000))
+    clock.record("landing/copy_hash", files=3)
+    summed = breakdown.read_phases(log)
+    assert set(summed) == {"clean/parse/x/json", "landing/copy_hash"}
+    assert summed["landing/copy_hash"]["times"] == 3
+    assert summed["clean/parse/x/json"]["times"] == 1
+    assert all(row["wall_s"] >= 0 and row["cpu_s"] >= 0 for row in summed.values())
