@@ -116,7 +116,8 @@ def dbt_nodes(target_dir: Path) -> dict:
         elif kind == "test":
             tests["count"] += 1
             tests["seconds"] += node["execution_time"]
-            tests["slowest"].append((round(node["execution_time"], 2), name.split(".")[-1]))
+            # test.<package>.<test name>.<hash>: the name, not the hash
+            tests["slowest"].append((round(node["execution_time"], 2), name.rsplit(".", 1)[0]))
     tests["seconds"] = round(tests["seconds"], 2)
     tests["slowest"] = [{"test": n, "seconds": s} for s, n in sorted(tests["slowest"], reverse=True)[:5]]
     return {
