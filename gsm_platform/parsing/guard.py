@@ -33,13 +33,18 @@ class CleaningLostRecords(RuntimeError):
 
 def _list_length(paths: tuple[str, ...]) -> str:
     """SQL over `raw.envelopes e`: the posts at the first of the paths that holds any: the
-    length of a JSON array, 1 for a single object (the one-item case), else NULL. The text is
-    parsed once for all the paths (json_extract with a list of paths)."""
-    lengths = (
-        f"list_transform(try(json_extract(e.text, {list(paths)!r})), lambda j: CASE json_type(j) "
-        "WHEN 'ARRAY' THEN json_array_length(j) WHEN 'OBJECT' THEN 1 END)"
+    length of a JSON array, 1 for a single object (the one-item case), else NULL (also for
+    text that is not JSON). json_type and json_array_length each take the list of paths, so
+    nothing is extracted: json_extract copied every posts list out of the text first, which made
+    this count ~1.7x slower (two months of award-scale envelopes, 714k post records: 1.2-1.4 s
+    CPU before, 0.8 s now, the same sums; busy machine)."""
+    types = f"try(json_type(e.text, {list(paths)!r}))"
+    lengths = f"try(json_array_length(e.text, {list(paths)!r}))"
+    by_path = (
+        f"list_transform(list_zip({types}, {lengths}), lambda t: CASE t[1] WHEN 'ARRAY' THEN t[2] "
+        "WHEN 'OBJECT' THEN 1 END)"
     )
-    return f"list_filter({lengths}, lambda n: n IS NOT NULL)[1]"
+    return f"list_filter({by_path}, lambda n: n IS NOT NULL)[1]"
 
 
 def posts_read(parsers: dict[str, ModuleType]) -> str:
