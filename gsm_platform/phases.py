@@ -2,8 +2,8 @@
 each platform's parse, the dedupe, each check...), for the breakdown `make bench` prints.
 
 Off unless GSM_PHASE_LOG names a file: a phase then appends one JSON line to it (name, wall
-and CPU seconds, and the CPU of the child processes waited for meanwhile, which is how dbt's
-CPU is counted). Off, a phase costs two environment reads. A file, not memory, so that a
+and CPU seconds, the CPU of the child processes waited for meanwhile, which is how dbt's CPU is
+counted, and the process's peak RSS so far). Off, a phase costs two environment reads. A file, not memory, so that a
 phase is recorded whatever process runs the step (the bench's own, or a run worker).
 
 CPU is the process's (`time.process_time`: every thread, DuckDB's workers included), so two
@@ -38,6 +38,9 @@ def record(name: str, wall_s: float, cpu_s: float, children_cpu_s: float = 0.0, 
     if not path:
         return
     line = {"phase": name, "wall_s": round(wall_s, 4), "cpu_s": round(cpu_s, 4), "pid": os.getpid()}
+    # the process's high-water mark so far (KiB on Linux): the first phase that raises it to its
+    # final value is where the run's peak memory was reached
+    line["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     if children_cpu_s:
         line["children_cpu_s"] = round(children_cpu_s, 4)
     line.update(info)

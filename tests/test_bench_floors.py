@@ -89,3 +89,13 @@ def test_phases_are_recorded_only_when_asked(tmp_path, monkeypatch):
     assert summed["landing/copy_hash"]["times"] == 3
     assert summed["clean/parse/x/json"]["times"] == 1
     assert all(row["wall_s"] >= 0 and row["cpu_s"] >= 0 for row in summed.values())
+
+
+def test_the_peak_is_placed_in_the_first_phase_that_reached_it(tmp_path):
+    log = tmp_path / "phases.jsonl"
+    rows = [("landing/index", 900), ("clean/parse/x/json", 3100), ("clean/dedupe", 3100), ("dbt/build", 3000)]
+    log.write_text(
+        "".join(json.dumps({"phase": p, "wall_s": 1, "cpu_s": 1, "pid": 7, "maxrss_mib": m}) + "\n" for p, m in rows)
+    )
+    assert breakdown.peak_phase(log) == {"phase": "clean/parse/x/json", "maxrss_gib": round(3100 / 1024, 3)}
+    assert breakdown.peak_phase(tmp_path / "none.jsonl") is None

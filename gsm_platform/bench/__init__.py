@@ -133,6 +133,11 @@ def report_lines(result: dict) -> list[str]:
         f"  a day that changes  {changing['seconds']:.1f} s = {changing['share_of_full']:.1%} of the full run "
         f"(the edition's award rebuild: {changing['award_s']:.1f} s)"
     )
+    peak_in = result["breakdown"].get("peak_reached_in")
+    if peak_in:
+        lines.append(
+            f"  peak reached in     {peak_in['phase']} (the process's ru_maxrss {peak_in['maxrss_gib']} GiB at its end)"
+        )
     lines.append(f"  targets met         {result['targets_met']}")
     b = result["breakdown"]
     lines.append("  where the full run goes:")

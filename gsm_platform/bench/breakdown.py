@@ -64,6 +64,23 @@ def read_phases(path: Path) -> dict[str, dict[str, float]]:
     return {k: {m: round(v, 3) if isinstance(v, float) else v for m, v in t.items()} for k, t in out.items()}
 
 
+def peak_phase(path: Path) -> dict | None:
+    """The phase during which each process's peak RSS (ru_maxrss) reached its final value: the
+    first phase logged with that high-water mark, by process."""
+    if not path.is_file():
+        return None
+    first: dict[int, tuple[int, str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        mib = row.get("maxrss_mib")
+        if mib is not None and mib > first.get(row["pid"], (-1, ""))[0]:
+            first[row["pid"]] = (mib, row["phase"])
+    if not first:
+        return None
+    mib, phase = max(first.values())
+    return {"phase": phase, "maxrss_gib": round(mib / 1024, 3)}
+
+
 def dagster_runs(instance, since: float) -> list[dict]:
     """Every run started after `since` (a timestamp): its job, wall seconds, each step's
     seconds and the events it wrote, by type."""

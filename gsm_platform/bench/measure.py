@@ -139,6 +139,7 @@ def measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         }
         result["breakdown"] = {
             "phases": breakdown.read_phases(phase_log),
+            "peak_reached_in": breakdown.peak_phase(phase_log),
             "runs": breakdown.dagster_runs(dg.DagsterInstance.get(), began),
             "dagster_events": {"events": n_events, "wall_s": round(events_wall, 2), "cpu_s": round(events_cpu, 2)},
             "dbt": breakdown.dbt_nodes(dbt_target_dir()),
