@@ -22,7 +22,7 @@ from gsm_platform.warehouse.ddl import DDL
 from gsm_platform.warehouse.gate import gate, retry_while_locked
 
 WAREHOUSE_POOL = "warehouse"
-DEFAULT_MEMORY_LIMIT = "4GB"  # per DuckDB process; raise it on a bigger machine (docs/scale.md)
+DEFAULT_MEMORY_LIMIT = "3.5GB"  # per DuckDB process, ~3.3 GiB: + Python, award scale within 4 GiB (docs/scale.md)
 
 
 def sql_string(value: str) -> str:
