@@ -60,7 +60,8 @@ def _floors(result: dict, run_home: Path, full_s: float, full_cpu: float, sample
     landed = run_home / "landing"
     for name, fn in (("bare_pass", floors.bare_pass), ("typed_pass", floors.typed_pass)):
         sampler.reset()
-        conn = duckdb.connect(config={"memory_limit": memory_limit(), "enable_progress_bar": False})
+        conn = duckdb.connect(config={"memory_limit": memory_limit()})
+        conn.execute("SET enable_progress_bar = false")  # a connection setting (not a global one)
         counts, wall, cpu = _timed(lambda fn=fn, conn=conn: fn(conn, landed))
         conn.close()
         records = sum(v["post_records"] if isinstance(v, dict) else v for v in counts.values())
