@@ -99,3 +99,82 @@ def test_the_peak_is_placed_in_the_first_phase_that_reached_it(tmp_path):
     )
     assert breakdown.peak_phase(log) == {"phase": "clean/parse/x/json", "maxrss_gib": round(3100 / 1024, 3)}
     assert breakdown.peak_phase(tmp_path / "none.jsonl") is None
+
+
+def test_the_report_prints_the_headline_the_breakdown_and_memory():
+    from gsm_platform.bench import judge, report_lines
+
+    phases_ = {
+        "runs/definitions": {"wall_s": 5.0, "cpu_s": 4.0, "children_cpu_s": 0.0, "times": 1},
+        "landing/index": {"wall_s": 10.0, "cpu_s": 8.0, "children_cpu_s": 0.0, "times": 2},
+        "clean/parse/x": {"wall_s": 6.0, "cpu_s": 5.0, "children_cpu_s": 0.0, "times": 1},
+        "clean/parse/x/posts": {"wall_s": 4.0, "cpu_s": 3.0, "children_cpu_s": 0.0, "times": 1},
+        "dbt/build": {"wall_s": 20.0, "cpu_s": 2.0, "children_cpu_s": 15.0, "times": 1},
+        "checks/clean/post_snapshots/great_expectations_suite": {
+            "wall_s": 3.0,
+            "cpu_s": 2.0,
+            "children_cpu_s": 0.0,
+            "times": 1,
+        },
+        "gx/clean.post_snapshots/validate": {"wall_s": 2.5, "cpu_s": 1.5, "children_cpu_s": 0.0, "times": 1},
+    }
+    dbt = {
+        "elapsed_s": 12.0,
+        "models_s": 9.0,
+        "models": {"int_post_snapshots_selected": 6.0},
+        "tests": {"count": 3, "seconds": 2.0, "slowest": []},
+    }
+    run = {"job": "clean", "wall_s": 30.0, "steps": {"cleaned": 25.0}, "events": 40}
+    result = {
+        "scale": "award",
+        "edition": "2020",
+        "cpus": 2,
+        "duckdb_memory_limit": "3.5GB",
+        "full": {
+            "post_records": 100,
+            "envelopes": 10,
+            "seconds": 60.0,
+            "records_per_s": 2,
+            "cpu_seconds": 50.0,
+            "peak_tree_rss_gib": 1.0,
+        },
+        "bare_pass": {"seconds": 10.0, "cpu_seconds": 8.0, "cpu_ratio_end_to_end": 6.25},
+        "typed_pass": {"seconds": 20.0, "cpu_seconds": 16.0},
+        "ratio_end_to_end_over_bare_pass": 6.0,
+        "ratio_end_to_end_over_typed_pass": 3.0,
+        "peak_gib": 1.0,
+        "self_maxrss_gib": 1.0,
+        "children_maxrss_gib": 0.5,
+        "incremental_day": {"seconds": 3.0, "share_of_full": 0.05, "rebuilt": [], "editions": []},
+        "day_that_changes_the_edition": {"seconds": 9.0, "share_of_full": 0.15, "award_s": 6.0},
+        "breakdown": {
+            "phases": phases_,
+            "runs": [run],
+            "dbt": dbt,
+            "dagster_events": {"events": 40, "wall_s": 1.0, "cpu_s": 0.5},
+            "peak_reached_in": {"phase": "clean/parse/x/json", "maxrss_gib": 1.0},
+        },
+    }
+    result.update(judge(result))
+    assert result["targets_met"] == {
+        "ratio_to_bare_pass": False,
+        "peak_memory": True,
+        "incremental_day": True,
+        "ratio_stretch": False,
+    }
+    text = "\n".join(report_lines(result))
+    assert "end to end / bare pass = 6.0x" in text
+    assert "end to end / typed pass = 3.0x" in text
+    assert "peak reached in     clean/parse/x/json" in text
+    for row in (
+        "definitions before the runs",
+        "indexing: gunzip",
+        "parse x, all of it",
+        "dbt build",
+        "int_post_snapshots_selected",
+        "GX validate",
+        "end to end outside the runs",
+        "40 events",
+    ):
+        assert row in text, row
+    assert "clean/parse/x " not in text  # a platform's whole parse is shown once, under the parse rows

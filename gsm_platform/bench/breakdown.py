@@ -228,7 +228,7 @@ def summarize(
             sub = _sum(gx, [n for n in gx if n.endswith("/" + part)])
             if sub:
                 label = "GX validate (the first imports great_expectations)" if part == "validate" else f"GX {part}"
-            rows.append((label, sub["wall_s"], sub["cpu_s"], 2))
+                rows.append((label, sub["wall_s"], sub["cpu_s"], 2))
     other = {n: t for n, t in phases.items() if n not in used}
     for name, t in sorted(other.items()):
         rows.append((name, t["wall_s"], t["cpu_s"], 0))
