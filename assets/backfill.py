@@ -41,7 +41,6 @@ from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
 from gsm_platform.registry import Edition
 
-WIB = dt.timezone(dt.timedelta(hours=7))
 BACKFILL_TAG = "gsm/backfill"
 # fetch days before the window that an edition reads: the profiles and posts pulled just
 # before the start (follower counts at the start, posts published just before it)

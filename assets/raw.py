@@ -13,9 +13,9 @@ from gsm_platform import phases
 from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
 from gsm_platform.parsing.cleaning import month_ranges, ranges_condition
 from gsm_platform.paths import demo_input_dir, gsm_home, landing_dir
-from gsm_platform.registry import PLATFORMS, load_editions, load_registry
+from gsm_platform.registry import load_editions, load_registry
 from gsm_platform.resources import ApiSource, GsmInputs, Warehouse
-from gsm_platform.sources.api.http import WIB
+from gsm_platform.vocabulary import PLATFORMS, WIB
 from gsm_platform.warehouse import WAREHOUSE_POOL, one_row
 
 LANDING_KEY = dg.AssetKey("landing")

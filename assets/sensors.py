@@ -17,7 +17,7 @@ import json
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
-from assets.backfill import WIB, backfill_tags, due_date, edition_asset_subset, edition_fetch_days, months_between
+from assets.backfill import backfill_tags, due_date, edition_asset_subset, edition_fetch_days, months_between
 from assets.edition_impact import built_edition_impacts, latest_clean
 from assets.jobs import AWARD_SELECTION, award_job
 from assets.partitions import EDITIONS, FETCH_MONTHS
@@ -28,6 +28,7 @@ from assets.registry import REGISTRY_KEYS
 from gsm_platform.methodology import load_methodology
 from gsm_platform.registry import RegistryError, load_editions
 from gsm_platform.resources import GsmInputs, Warehouse
+from gsm_platform.vocabulary import WIB
 from gsm_platform.warehouse import WarehouseBusy
 
 YEARLY_BACKFILL_SENSOR = "yearly_edition_backfill"

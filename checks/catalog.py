@@ -16,7 +16,7 @@ from functools import partial
 
 from checks import award, cleaned, marts, raw, registry, suites
 from checks.outcome import ERROR, WARN, CheckOutcome
-from gsm_platform.registry import PLATFORMS
+from gsm_platform.vocabulary import PLATFORMS
 
 # Check names (contracts).
 ACCOUNTS_CLAIMED_ONCE = "accounts_claimed_once"

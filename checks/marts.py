@@ -19,11 +19,11 @@ from checks.outcome import (
     records,
     require_relation,
 )
-from gsm_platform.methodology import CATEGORIES
+from gsm_platform.vocabulary import CATEGORIES
 from gsm_platform.warehouse.rows import one_row, one_value
 
 # The dbt models the award checks: one mart per award metric, then the rankings.
-METRIC_MARTS = ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")
+METRIC_MARTS = CATEGORIES  # one mart per award category, named for it (dbt_project/models/marts/)
 RANKINGS_MART = "rankings"
 EDITION_COLUMNS = ("edition_id", "edition")
 RANK_GROUP_COLUMNS = ("category", "cluster", "platform")

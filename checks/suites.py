@@ -34,7 +34,7 @@ import duckdb
 
 from checks.outcome import CheckOutcome, FetchDays, fetch_day_filter, resolve_fetch_days
 from gsm_platform import phases
-from gsm_platform.registry import PLATFORMS
+from gsm_platform.vocabulary import FOLLOWER_ORIGINS, MEDIA_KINDS, PLATFORMS
 
 SAMPLE_ROWS = 50_000
 SAMPLE_SEED = 42
@@ -57,6 +57,8 @@ class Suite:
 
 _PLATFORMS = tuple(PLATFORMS)
 _PLATFORM_LIST = ", ".join(f"'{p}'" for p in PLATFORMS)
+_MEDIA_KIND_LIST = ", ".join(f"'{k}'" for k in MEDIA_KINDS)
+_ORIGIN_LIST = ", ".join(f"'{o}'" for o in FOLLOWER_ORIGINS)
 
 POST_SNAPSHOTS = Suite(
     table="clean.post_snapshots",
@@ -79,7 +81,7 @@ POST_SNAPSHOTS = Suite(
         "source_line",
         "source_position",
     ),
-    in_set={"platform": _PLATFORMS, "media_kind": ("image", "video", "text")},
+    in_set={"platform": _PLATFORMS, "media_kind": MEDIA_KINDS},
     non_negative=("likes", "comments", "shares", "quotes", "interactions", "views", "source_line", "source_position"),
     pairs_a_ge_b=(("fetched_at", "published_at"),),
     aggregates={
@@ -88,7 +90,7 @@ POST_SNAPSHOTS = Suite(
         "OR interactions_hidden IS NULL OR source_file IS NULL OR source_line IS NULL "
         "OR source_position IS NULL)",
         "rows_with_unknown_platform": f"count(*) FILTER (WHERE platform NOT IN ({_PLATFORM_LIST}))",
-        "rows_with_unknown_media_kind": "count(*) FILTER (WHERE media_kind NOT IN ('image', 'video', 'text'))",
+        "rows_with_unknown_media_kind": f"count(*) FILTER (WHERE media_kind NOT IN ({_MEDIA_KIND_LIST}))",
         "rows_with_a_negative_count": "count(*) FILTER (WHERE likes < 0 OR comments < 0 OR shares < 0 OR quotes < 0 "
         "OR interactions < 0 OR views < 0)",
         "rows_with_interactions_null_but_not_hidden": "count(*) FILTER "
@@ -119,7 +121,7 @@ FOLLOWER_SNAPSHOTS = Suite(
         "source_file",
         "source_line",
     ),
-    in_set={"platform": _PLATFORMS, "origin": ("profile", "business_discovery")},
+    in_set={"platform": _PLATFORMS, "origin": FOLLOWER_ORIGINS},
     non_negative=("followers", "source_line"),
     pairs_a_ge_b=(),
     aggregates={
@@ -127,7 +129,7 @@ FOLLOWER_SNAPSHOTS = Suite(
         "OR fetch_date IS NULL OR followers IS NULL OR origin IS NULL OR source_file IS NULL "
         "OR source_line IS NULL)",
         "rows_with_unknown_platform": f"count(*) FILTER (WHERE platform NOT IN ({_PLATFORM_LIST}))",
-        "rows_with_unknown_origin": "count(*) FILTER (WHERE origin NOT IN ('profile', 'business_discovery'))",
+        "rows_with_unknown_origin": f"count(*) FILTER (WHERE origin NOT IN ({_ORIGIN_LIST}))",
         "rows_with_negative_followers": "count(*) FILTER (WHERE followers < 0)",
         "rows_with_fetch_date_not_of_fetched_at": "count(*) FILTER (WHERE fetch_date <> CAST(fetched_at AS DATE))",
         # a profile body may list several accounts: one snapshot per listed position

@@ -6,36 +6,32 @@ import math
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from gsm_platform.registry import PLATFORMS, RegistryError
+from gsm_platform.registry import RegistryError, Strict
+from gsm_platform.vocabulary import PLATFORMS
 
 METHODOLOGY_FILE = Path(__file__).parent / "data" / "methodology.yaml"
-CATEGORIES: tuple[str, ...] = ("most_active", "most_engaging", "best_use_of_image", "best_use_of_video", "best_account")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ActivityWeights(_Strict):
+class ActivityWeights(Strict):
     posts: float
     consistency: float
 
 
-class VideoWeights(_Strict):
+class VideoWeights(Strict):
     er: float
     reach: float
 
 
-class BestAccountWeights(_Strict):
+class BestAccountWeights(Strict):
     most_active: float
     most_engaging: float
     best_use_of_image: float
     best_use_of_video: float
 
 
-class MethodologyVersion(_Strict):
+class MethodologyVersion(Strict):
     settle_days: int = Field(ge=0)
     min_posts: int = Field(ge=1)
     consistency_block_days: int = Field(ge=1)
@@ -74,7 +70,7 @@ class MethodologyVersion(_Strict):
         return {p: self.platform_weights[p] for p in platforms}
 
 
-class Methodology(_Strict):
+class Methodology(Strict):
     versions: dict[str, MethodologyVersion]
 
     def get(self, version: str) -> MethodologyVersion:

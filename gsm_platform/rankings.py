@@ -8,7 +8,7 @@ import json
 
 import duckdb
 
-from gsm_platform.methodology import CATEGORIES
+from gsm_platform.vocabulary import CATEGORIES
 from gsm_platform.warehouse.rows import one_value
 
 RANKINGS_RELATION = "main.rankings"

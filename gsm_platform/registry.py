@@ -16,10 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-Platform = Literal["facebook", "instagram", "x", "youtube", "tiktok"]
-Cluster = Literal["kementerian", "lembaga", "pemprov", "ptn", "bumn"]
-PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "x", "youtube", "tiktok")
-CLUSTERS: tuple[str, ...] = ("kementerian", "lembaga", "pemprov", "ptn", "bumn")
+from gsm_platform.vocabulary import Cluster, Platform
 
 
 class RegistryError(ValueError):
@@ -49,11 +46,15 @@ def check_edition_id(value: str) -> str:
     return value
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """The base of every model read from a file people edit (registry, editions, methodology,
+    jury decisions): an unknown key is an error (a typo never passes as a default), and a
+    loaded model cannot be changed."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LifecycleEvent(_Strict):
+class LifecycleEvent(Strict):
     """Something that happened to an institution or account (the 2024 cabinet created,
     merged and rebranded ministries). Informational for scoring: posts always count for
     the institution that owns the account in this registry; see docs/methodology.md."""
@@ -71,7 +72,7 @@ class LifecycleEvent(_Strict):
         return self
 
 
-class Account(_Strict):
+class Account(Strict):
     platform: Platform
     account_id: str = Field(min_length=1)
     handle: str | None = None
@@ -84,13 +85,13 @@ class Account(_Strict):
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
-class Leader(_Strict):
+class Leader(Strict):
     name: str
     title: str | None = None
     accounts: tuple[Account, ...] = ()
 
 
-class Institution(_Strict):
+class Institution(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(min_length=1)
     cluster: Cluster
@@ -99,7 +100,7 @@ class Institution(_Strict):
     lifecycle: tuple[LifecycleEvent, ...] = ()
 
 
-class Registry(_Strict):
+class Registry(Strict):
     institutions: tuple[Institution, ...]
     version: str | None = None
 
@@ -135,7 +136,7 @@ class Registry(_Strict):
         raise KeyError(institution_id)
 
 
-class Edition(_Strict):
+class Edition(Strict):
     id: str  # check_edition_id
     name: str | None = None
     start: dt.date
@@ -161,7 +162,7 @@ class Edition(_Strict):
         return self
 
 
-class Editions(_Strict):
+class Editions(Strict):
     editions: tuple[Edition, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

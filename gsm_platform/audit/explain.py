@@ -15,8 +15,8 @@ from typing import Any
 
 import duckdb
 
-from gsm_platform.methodology import CATEGORIES
-from gsm_platform.registry import PLATFORMS, RegistryError, file_sha256
+from gsm_platform.registry import RegistryError, file_sha256
+from gsm_platform.vocabulary import CATEGORIES, PLATFORMS
 
 SUM_TOLERANCE = 1e-9
 COMPONENT_FIELDS = (

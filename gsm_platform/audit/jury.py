@@ -21,23 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
-from gsm_platform.registry import RegistryError, _read_yaml
+from gsm_platform.registry import RegistryError, Strict, _read_yaml
+from gsm_platform.vocabulary import CATEGORIES
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Juror(_Strict):
+class Juror(Strict):
     name: str = Field(min_length=1)
     affiliation: str | None = None
 
 
-class Decision(_Strict):
+class Decision(Strict):
     category: str
     cluster: str
     winner: str = Field(min_length=1)
@@ -97,7 +93,7 @@ class Decision(_Strict):
         return self
 
 
-class JuryFile(_Strict):
+class JuryFile(Strict):
     edition: str
     panel: tuple[Juror, ...] = Field(min_length=1)
     decisions: tuple[Decision, ...] = ()

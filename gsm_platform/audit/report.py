@@ -21,10 +21,10 @@ import duckdb
 
 from gsm_platform.audit.explain import parse_labels
 from gsm_platform.audit.jury import JuryFile, default_jury_path, load_jury
-from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import ranking_rows
-from gsm_platform.registry import PLATFORMS, RegistryError
+from gsm_platform.registry import RegistryError
+from gsm_platform.vocabulary import CATEGORIES, PLATFORMS
 from gsm_platform.warehouse.rows import one_row
 
 PALETTE = {

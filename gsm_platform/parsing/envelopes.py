@@ -9,6 +9,7 @@ import duckdb
 from gsm_platform.envelopes import REFUSED_PREFIX
 from gsm_platform.parsing import PARSERS
 from gsm_platform.parsing.sql import ENVELOPE
+from gsm_platform.vocabulary import ENVELOPE_KINDS, WIB_OFFSET_HOURS
 
 # an envelope fetched later than this after its file was landed has a fetch time that cannot be
 # right (a wrong clock, a wrong year): it is quarantined, never counted as a snapshot of the future
@@ -22,6 +23,7 @@ def envelope_checks(conn: duckdb.DuckDBPyConnection, scope: str) -> None:
     say why. An envelope without a body is found when the body is parsed."""
     names = ", ".join(PARSERS)
     platforms = ", ".join(f"'{p}'" for p in PARSERS)
+    kinds, kind_names = ", ".join(f"'{k}'" for k in ENVELOPE_KINDS), " or ".join(ENVELOPE_KINDS)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE envelope_status AS
@@ -34,16 +36,16 @@ def envelope_checks(conn: duckdb.DuckDBPyConnection, scope: str) -> None:
             WHEN e.platform IS NULL THEN 'envelope has no "platform" (expected one of {names})'
             WHEN e.platform NOT IN ({platforms})
               THEN 'unknown platform "' || e.platform || '" (expected one of {names})'
-            WHEN e.kind IS NULL THEN 'envelope has no "kind" (expected posts or profile)'
-            WHEN e.kind NOT IN ('posts', 'profile') THEN 'unknown kind "' || e.kind || '" (expected posts or profile)'
+            WHEN e.kind IS NULL THEN 'envelope has no "kind" (expected {kind_names})'
+            WHEN e.kind NOT IN ({kinds}) THEN 'unknown kind "' || e.kind || '" (expected {kind_names})'
             WHEN e.account_id IS NULL THEN 'envelope has no "account_id"'
             WHEN e.fetched_at IS NULL AND json_extract_string(e.text, '$.fetched_at') IS NULL
               THEN 'envelope has no "fetched_at"'
             WHEN e.fetched_at IS NULL THEN 'fetched_at "' || json_extract_string(e.text, '$.fetched_at')
                                            || '" is not an ISO-8601 time with an offset'
-            WHEN e.fetched_at > f.landed_at + INTERVAL 7 HOURS + {FETCHED_AFTER_LANDING_SLACK}
+            WHEN e.fetched_at > f.landed_at + INTERVAL {WIB_OFFSET_HOURS} HOURS + {FETCHED_AFTER_LANDING_SLACK}
               THEN 'fetched_at ' || strftime(e.fetched_at, '%Y-%m-%d %H:%M') || ' WIB is after the file was landed ('
-                   || strftime(f.landed_at + INTERVAL 7 HOURS, '%Y-%m-%d %H:%M')
+                   || strftime(f.landed_at + INTERVAL {WIB_OFFSET_HOURS} HOURS, '%Y-%m-%d %H:%M')
                    || ' WIB): the fetch time cannot be right'
           END AS reason
         FROM raw.envelopes e LEFT JOIN clean.landed_files f ON f.path = e.source_file

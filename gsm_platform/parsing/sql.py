@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-WIB_OFFSET_US = 7 * 3600 * 1_000_000
+from gsm_platform.vocabulary import WIB_OFFSET_US
+
 HAS_OFFSET = r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 WHOLE_NUMBER = r"^\s*-?[0-9]+\s*$"
 

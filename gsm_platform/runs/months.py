@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gsm_platform.paths import warehouse_path
-
-WIB = dt.timezone(dt.timedelta(hours=7))
+from gsm_platform.vocabulary import WIB
 
 
 def today_wib() -> dt.date:

@@ -1,6 +1,7 @@
 -- The five award metrics of the edition in one table, what the jury and the exports read.
 
-{%- set categories = ['most_active', 'most_engaging', 'best_use_of_image', 'best_use_of_video', 'best_account'] %}
+{#- one mart per category, named for it: the list is the vocabulary's (dbt_project.yml vars) #}
+{%- set categories = var('categories') %}
 
 with
 

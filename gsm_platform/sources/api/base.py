@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 
 from gsm_platform.registry import Account
+from gsm_platform.vocabulary import WIB
 
-from .http import WIB, ApiClient, Fetched, Verdict, retry_after_seconds
+from .http import ApiClient, Fetched, Verdict, retry_after_seconds
 
 UTC = dt.UTC
 

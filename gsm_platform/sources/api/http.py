@@ -31,9 +31,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import ApiCredentialError, ApiError, EndpointUnreachable, ObjectUnavailable, PlatformStop, StopRequested
+from gsm_platform.vocabulary import WIB
 
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+from .errors import ApiCredentialError, ApiError, EndpointUnreachable, ObjectUnavailable, PlatformStop, StopRequested
 
 # query/body parameter names that carry credentials: never written, never logged
 SECRET_NAMES = frozenset(

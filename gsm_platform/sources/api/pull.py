@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from gsm_platform.registry import Account
+from gsm_platform.vocabulary import WIB
 
 from .base import UTC, Platform, Window
 from .errors import ApiCredentialError, ApiError, EndpointUnreachable, ObjectUnavailable, PlatformStop, StopRequested
 from .graph import Facebook, Instagram
-from .http import WIB, ApiClient, Fetched, RetryPolicy, Scrubber
+from .http import ApiClient, Fetched, RetryPolicy, Scrubber
 from .store import AccountStore
 from .tiktok import TikTok
 from .x import X

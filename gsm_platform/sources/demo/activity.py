@@ -13,9 +13,10 @@ import numpy as np
 
 from gsm_platform.registry import Edition, Registry
 from gsm_platform.sources.demo.seeds import _h64, _rng
+from gsm_platform.vocabulary import WIB_OFFSET_SECONDS
 
 DAY = 86_400
-WIB = 7 * 3600  # Asia/Jakarta offset, seconds
+WIB = WIB_OFFSET_SECONDS  # the day numbers below are WIB days: shift UTC seconds by this
 PAGE_SIZE = {"facebook": 100, "instagram": 100, "x": 100, "youtube": 50, "tiktok": 100}
 # youtube channels that hide their subscriber count (no audience: the parser quarantines
 # their profile envelopes and their posts have no er); 0 turns them off
