@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 
 from checks.catalog import EDITION, FETCH_DAYS, QUALITY_CHECKS, QualityCheck
+from checks.freshness import source_freshness_checks
 from checks.outcome import CheckOutcome, markdown_table
 from gsm_platform import phases
 from gsm_platform.accounting import scope_of_days
@@ -111,7 +112,8 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
     for c in QUALITY_CHECKS:
         if c.group is not None:
             groups.setdefault(c.group, []).append(c)
-    return singles + [_group(name, cs) for name, cs in groups.items()]
+    # dbt's source freshness is not a check function of the catalog: dbt computes it (checks/freshness.py)
+    return singles + [_group(name, cs) for name, cs in groups.items()] + [source_freshness_checks]
 
 
 ALL_CHECKS: list[dg.AssetChecksDefinition] = build_checks()

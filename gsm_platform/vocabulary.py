@@ -49,7 +49,7 @@ WIB_OFFSET_SECONDS = WIB_OFFSET_HOURS * 3600
 WIB_OFFSET_US = WIB_OFFSET_SECONDS * 1_000_000
 
 
-def dbt_vars() -> dict[str, list[str]]:
+def dbt_vars() -> dict[str, list[str] | int]:
     """The vocabulary as dbt_project.yml's vars hold it (names are the dbt var names)."""
     return {
         "platforms": list(PLATFORMS),
@@ -59,6 +59,7 @@ def dbt_vars() -> dict[str, list[str]]:
         "media_kinds": list(MEDIA_KINDS),
         "follower_origins": list(FOLLOWER_ORIGINS),
         "account_roles": list(ACCOUNT_ROLES),
+        "wib_offset_hours": WIB_OFFSET_HOURS,
     }
 
 

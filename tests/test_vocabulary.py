@@ -43,7 +43,7 @@ def test_dbt_vars_are_the_python_vocabulary():
 def test_vocabulary_is_consistent():
     assert vocabulary.CATEGORIES == (*vocabulary.PLATFORM_CATEGORIES, "best_account")
     for values in vocabulary.dbt_vars().values():
-        assert len(set(values)) == len(values)
+        assert not isinstance(values, list) or len(set(values)) == len(values)
     assert vocabulary.WIB.utcoffset(None).total_seconds() == vocabulary.WIB_OFFSET_SECONDS == 7 * 3600
 
 
@@ -67,6 +67,8 @@ def test_no_vocabulary_list_is_written_twice():
     ]
     repeated = []
     for name, values in vocabulary.dbt_vars().items():
+        if not isinstance(values, list):
+            continue
         patterns = _quoted_lists(tuple(values))
         for path in files:
             text = path.read_text(encoding="utf-8")
@@ -75,10 +77,10 @@ def test_no_vocabulary_list_is_written_twice():
     assert not repeated, f"vocabulary lists written again outside gsm_platform/vocabulary.py: {repeated}"
 
 
-@pytest.mark.e2e
-def test_dbt_tests_render_the_vocabulary(tmp_path):
-    """dbt's own compile: every accepted_values test on a vocabulary column (and on category)
-    checks the Python vocabulary, and the rankings model unions one mart per category."""
+@pytest.fixture(scope="module")
+def compiled_manifest(tmp_path_factory) -> dict:
+    """dbt's manifest after compiling the accepted_values tests and rankings."""
+    tmp_path = tmp_path_factory.mktemp("dbt_compile")
     env = {**os.environ, "GSM_WAREHOUSE": str(tmp_path / "w.duckdb"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     subprocess.run(
         [str(DBT), "compile", "--quiet", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
@@ -90,7 +92,14 @@ def test_dbt_tests_render_the_vocabulary(tmp_path):
         capture_output=True,
         timeout=300,
     )
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    return json.loads((tmp_path / "target" / "manifest.json").read_text())
+
+
+@pytest.mark.e2e
+def test_dbt_tests_render_the_vocabulary(compiled_manifest):
+    """dbt's own compile: every accepted_values test on a vocabulary column (and on category)
+    checks the Python vocabulary, and the rankings model unions one mart per category."""
+    manifest = compiled_manifest
     checked: dict[str, int] = {}
     for node in manifest["nodes"].values():
         if (node.get("test_metadata") or {}).get("name") != "accepted_values":
@@ -115,3 +124,16 @@ def test_dbt_tests_render_the_vocabulary(tmp_path):
     assert sorted(r["name"] for r in rankings["refs"]) == sorted(vocabulary.CATEGORIES)
     for category in vocabulary.CATEGORIES:
         assert f"'{category}' as category" in rankings["compiled_code"], category
+
+
+@pytest.mark.e2e
+def test_marts_have_contracts_and_the_rules_have_unit_tests(compiled_manifest):
+    """Every mart is built under an enforced contract with a type for each column, and the
+    percentile and tie rules have dbt unit tests (dbt_project/models/*/_*__models.yml)."""
+    marts = [n for n in compiled_manifest["nodes"].values() if n["resource_type"] == "model" and "marts" in n["fqn"]]
+    assert {n["name"] for n in marts} >= {*vocabulary.CATEGORIES, "rankings", "score_components"}
+    for node in marts:
+        assert node["config"]["contract"]["enforced"], node["name"]
+        assert node["columns"] and all(c.get("data_type") for c in node["columns"].values()), node["name"]
+    unit_models = {u["model"] for u in compiled_manifest["unit_tests"].values()}
+    assert unit_models >= {"int_platform_scores", "most_active"}
