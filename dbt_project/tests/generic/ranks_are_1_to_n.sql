@@ -1,4 +1,6 @@
-{#- Fails for every group whose ranks are not exactly 1, 2, ..., n (n rows, no gap, no tie). -#}
+{#- Fails for every group whose ranks are not exactly 1, 2, ..., n (n rows, no gap, no tie).
+    Stands for dbt_utils.sequential_values (interval 1, group_by_columns) plus a first value
+    of 1, which it does not check (no dbt packages: docs/warehouse.md). -#}
 {% test ranks_are_1_to_n(model, column_name, group_by) %}
 
 select

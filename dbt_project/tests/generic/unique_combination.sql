@@ -1,4 +1,5 @@
-{#- Fails for every combination of `combination_of_columns` held by more than one row. -#}
+{#- Fails for every combination of `combination_of_columns` held by more than one row.
+    Stands for dbt_utils.unique_combination_of_columns (no dbt packages: docs/warehouse.md). -#}
 {% test unique_combination(model, combination_of_columns) %}
 
 select

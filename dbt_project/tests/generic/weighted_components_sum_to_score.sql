@@ -1,6 +1,7 @@
 {#- Fails for every score whose components do not add up to it: sum(weight * score) over the
     component rows of `model` sharing `keys` must equal `score_column` of `scores_model` within
-    `tolerance`; a score without components, or components without a score, fails too. -#}
+    `tolerance`; a score without components, or components without a score, fails too.
+    The project's own rule: no dbt_utils test stands for it (no dbt packages: docs/warehouse.md). -#}
 {% test weighted_components_sum_to_score(model, scores_model, keys, weight_column='weight',
                                          component_score_column='score', score_column='score',
                                          tolerance=1e-9) %}
