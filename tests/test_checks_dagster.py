@@ -19,8 +19,8 @@ from checks.catalog import (
     SCORES_IN_RANGE,
 )
 from checks.outcome import ERROR, WARN
-from gsm_platform.methodology import CATEGORIES
 from gsm_platform.resources import GsmInputs, Warehouse, save_inputs
+from gsm_platform.vocabulary import CATEGORIES
 from tests.support import sample_editions, sample_registry
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds

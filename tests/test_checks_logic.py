@@ -14,10 +14,11 @@ import pytest
 from checks import award, cleaned, marts, raw, registry
 from checks.outcome import RelationMissing, edition_fetch_days
 from gsm_platform import warehouse
-from gsm_platform.methodology import CATEGORIES, METHODOLOGY_FILE, load_methodology
+from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.rankings import ranking_rows, to_json
 from gsm_platform.registry import load_editions, load_registry
 from gsm_platform.registry_tables import write_registry_tables
+from gsm_platform.vocabulary import CATEGORIES
 from tests.support import FIXTURES_SAMPLES, SAMPLE_ACCOUNTS, build_clean, sample_editions, sample_registry
 
 FB = SAMPLE_ACCOUNTS["facebook"]

@@ -7,12 +7,12 @@ from collections import Counter
 import pytest
 
 from gsm_platform.registry import (
-    CLUSTERS,
     DEFAULT_EDITIONS,
     DEFAULT_REGISTRY,
     load_editions,
     load_registry,
 )
+from gsm_platform.vocabulary import CLUSTERS
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from gsm_platform.cli import main
-from gsm_platform.methodology import CATEGORIES as CATEGORY_ORDER
+from gsm_platform.vocabulary import CATEGORIES as CATEGORY_ORDER
 
 pytestmark = pytest.mark.e2e  # runs real Dagster jobs or dbt builds
 

@@ -19,7 +19,7 @@ from gsm_platform.audit.explain import (
     weighted_sum,
 )
 from gsm_platform.cli import main
-from gsm_platform.methodology import CATEGORIES
+from gsm_platform.vocabulary import CATEGORIES
 from gsm_platform.warehouse import connect
 
 

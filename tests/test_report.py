@@ -11,7 +11,7 @@ from pathlib import Path
 from gsm_platform.audit.jury import validate_jury
 from gsm_platform.audit.report import monthly_bars_svg, render, stacked_bars_svg
 from gsm_platform.cli import main
-from gsm_platform.methodology import CATEGORIES
+from gsm_platform.vocabulary import CATEGORIES
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source", "line", "rect"}
 JURY = Path(__file__).parent / "fixtures" / "jury" / "small_2025.yaml"
