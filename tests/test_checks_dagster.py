@@ -18,8 +18,9 @@ from checks.catalog import (
     RANKS_CONTIGUOUS,
     SCORES_IN_RANGE,
 )
+from checks.freshness import SOURCE_FRESHNESS
 from checks.outcome import ERROR, WARN
-from gsm_platform.resources import GsmInputs, Warehouse, save_inputs
+from gsm_platform.resources import GsmInputs, Warehouse, dbt_resource, save_inputs
 from gsm_platform.vocabulary import CATEGORIES
 from tests.support import sample_editions, sample_registry
 
@@ -61,7 +62,7 @@ def materialized(result) -> set[str]:
 
 @pytest.fixture
 def resources():
-    return {"inputs": GsmInputs(), "warehouse": Warehouse()}
+    return {"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()}
 
 
 def use_inputs(tmp_path, input_dir: Path, registry_path: Path | None = None) -> None:
@@ -99,6 +100,10 @@ def test_catalog_keys_are_the_asset_keys(lead):
 
 def test_every_catalog_check_is_a_dagster_check_with_its_severity():
     specs = {(s.asset_key.to_user_string(), s.name): s for c in ALL_CHECKS for s in c.check_specs}
+    # dbt computes source freshness (checks/freshness.py): the one Dagster check outside the catalog
+    freshness = {k for k in specs if k[1] == SOURCE_FRESHNESS}
+    assert freshness == {("clean/post_snapshots", SOURCE_FRESHNESS), ("clean/follower_snapshots", SOURCE_FRESHNESS)}
+    assert not any(specs.pop(k).blocking for k in freshness)
     assert set(specs) == {(c.asset_path, c.name) for c in QUALITY_CHECKS}
     assert len(QUALITY_CHECKS) == len(specs)  # check names unique per asset
     for c in QUALITY_CHECKS:
@@ -147,8 +152,10 @@ def test_the_jobs_run_the_checks_of_their_assets(lead, resources):
         lead.jobs.CLEAN_JOB: {"raw", "clean"},
         lead.jobs.AWARD_JOB: {"marts", "rankings"},
     }
+    freshness = {("clean/post_snapshots", SOURCE_FRESHNESS), ("clean/follower_snapshots", SOURCE_FRESHNESS)}
     for job, layers in expected.items():
-        assert in_job[job] == {(c.asset_path, c.name) for c in QUALITY_CHECKS if c.asset[0] in layers}, job
+        catalog = {(c.asset_path, c.name) for c in QUALITY_CHECKS if c.asset[0] in layers}
+        assert in_job[job] == catalog | (freshness if job == lead.jobs.CLEAN_JOB else set()), job
 
 
 # ----------------------------------------------------------------------------- runs
@@ -172,10 +179,13 @@ def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_pa
     )
     assert result.success  # a failing WARN check does not fail the run
     evals = evaluations(result)
-    assert len(evals) == 12
+    assert len(evals) == 14  # 12 of the catalog, dbt's source freshness of the two cleaned tables
     warning = evals[("clean/quarantine", QUARANTINE_EMPTY)]
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
     assert warning.metadata["scope"].text == "fetch months 2025-03 (and envelopes without a readable fetch time)"
+    # the fixtures were fetched in 2025: dbt's source freshness warns (its verdict: tests/test_freshness.py)
+    stale = {key: evals.pop(key) for key in list(evals) if key[1] == SOURCE_FRESHNESS}
+    assert len(stale) == 2 and all(e.severity == dg.AssetCheckSeverity.WARN for e in stale.values())
     assert all(e.passed for key, e in evals.items() if key != ("clean/quarantine", QUARANTINE_EMPTY))
     assert "post records: " in evals[("clean/post_snapshots", "reconciliation_balanced")].description
     assert "envelopes indexed = " in evals[("clean/post_snapshots", "envelopes_accounted_for")].description
