@@ -34,7 +34,6 @@ from gsm_platform.paths import gsm_home
 from gsm_platform.registry import (
     DEFAULT_EDITIONS,
     DEFAULT_REGISTRY,
-    PLATFORMS,
     Account,
     Editions,
     LifecycleEvent,
@@ -43,6 +42,7 @@ from gsm_platform.registry import (
     load_editions,
     load_registry,
 )
+from gsm_platform.vocabulary import PLATFORMS
 
 ACCOUNTS_PREFIX = "accounts"
 PLATFORMS_PREFIX = "platforms"

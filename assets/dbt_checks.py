@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gsm_platform.vocabulary import dbt_vars
+
 
 def _ref(value: object) -> str:
     """`ref('stg_registry__editions')` as the model's name."""
@@ -22,7 +24,15 @@ def _ref(value: object) -> str:
     return text[5:-2] if text.startswith("ref('") and text.endswith("')") else text
 
 
+_VAR = re.compile(r"^\{\{\s*var\('(\w+)'\)\s*\}\}$")
+
+
 def _list(value: object) -> str:
+    """A list argument in words; `{{ var('clusters') }}` (the manifest keeps a test's arguments
+    unrendered) as the vocabulary's values, which tests/test_vocabulary.py holds equal to dbt's."""
+    var = _VAR.match(value.strip()) if isinstance(value, str) else None
+    if var and var.group(1) in dbt_vars():
+        value = dbt_vars()[var.group(1)]
     return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 

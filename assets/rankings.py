@@ -6,7 +6,6 @@ import dagster as dg
 
 from assets.partitions import editions
 from gsm_platform import faults, phases
-from gsm_platform.methodology import CATEGORIES
 from gsm_platform.paths import under_home
 from gsm_platform.rankings import (
     institution_rows,
@@ -17,6 +16,7 @@ from gsm_platform.rankings import (
     to_json,
 )
 from gsm_platform.resources import Warehouse
+from gsm_platform.vocabulary import CATEGORIES
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
 RANKINGS_KEY = dg.AssetKey("rankings")

@@ -8,7 +8,7 @@ import json
 
 import duckdb
 
-from gsm_platform.vocabulary import CATEGORIES
+from gsm_platform.vocabulary import CATEGORIES, PLATFORMS
 from gsm_platform.warehouse.rows import one_value
 
 RANKINGS_RELATION = "main.rankings"
@@ -126,8 +126,6 @@ def scored_accounts(conn: duckdb.DuckDBPyConnection, edition: str) -> dict[str, 
 
 
 def _platform_order(platform: str) -> int:
-    from gsm_platform.registry import PLATFORMS
-
     return PLATFORMS.index(platform) if platform in PLATFORMS else len(PLATFORMS)
 
 

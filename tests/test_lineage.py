@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from assets.accounts import account_key, registered_accounts, registry_in_use
-from gsm_platform.methodology import CATEGORIES
+from gsm_platform.vocabulary import CATEGORIES
 
 
 def _institution_accounts(warehouse) -> dict[str, set[str]]:
