@@ -22,6 +22,18 @@ def _tiny():
     _noop()
 
 
+tiny_defs = dg.Definitions(jobs=[_tiny])
+
+
+def _tiny_repository():
+    from pathlib import Path
+
+    from dagster._core.code_pointer import ModuleCodePointer
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    return ReconstructableRepository(ModuleCodePointer(__name__, "tiny_defs", str(Path(__file__).parents[1])))
+
+
 def test_gsm_backfill_tags_every_run(gsm_home, monkeypatch, capsys):
     seen = {}
 
@@ -30,7 +42,13 @@ def test_gsm_backfill_tags_every_run(gsm_home, monkeypatch, capsys):
         seen.update(edition=edition_id, source=source, registry=registry, editions=editions)
         instance = dg.DagsterInstance.get()
         for step in ("ingest", "clean", "award"):
-            launch.execute(_tiny, home / "logs" / "test.log", instance=instance, tags={"step": step})
+            launch.execute(
+                "_tiny",
+                home / "logs" / "test.log",
+                instance=instance,
+                tags={"step": step},
+                repository=_tiny_repository(),
+            )
         return {"home": str(home), "fetch_months": ["2024-08-01", "2025-10-01"], "run_id": "", "log": ""}
 
     monkeypatch.setattr(pipeline, "run_edition", fake_run_edition)

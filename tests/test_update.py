@@ -109,12 +109,11 @@ def test_a_day_after_the_cutoff_leaves_the_edition_standing(home, tmp_path):
 
     # the proof: a forced rebuild chooses the same snapshots and exports the same rankings
     from assets.jobs import AWARD_JOB
-    from gsm_platform.definitions import build_definitions
     from gsm_platform.runs.launch import execute as _execute
 
     with dg.DagsterInstance.get() as instance:
         _execute(
-            build_definitions().resolve_job_def(AWARD_JOB),
+            AWARD_JOB,
             home / "logs" / "forced.log",
             instance=instance,
             partition_key=EDITION,
@@ -201,9 +200,9 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
 
         quiet = tick()
         assert quiet.run_requests == [] and quiet.cursor  # every edition stands: nothing cleaned since
-        _execute(defs.resolve_job_def(INGEST_JOB), home / "logs" / "ui.log", instance=instance)
+        _execute(INGEST_JOB, home / "logs" / "ui.log", instance=instance)
         _execute(
-            defs.resolve_job_def(CLEAN_JOB),
+            CLEAN_JOB,
             home / "logs" / "ui.log",
             instance=instance,
             partition_key=month_key(fetched.date()),

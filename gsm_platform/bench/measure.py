@@ -213,12 +213,11 @@ def _rebuild(edition: str, run_home: Path) -> float:
     import dagster as dg
 
     from assets.jobs import AWARD_JOB
-    from gsm_platform.definitions import build_definitions
     from gsm_platform.runs.launch import execute
 
     started = time.perf_counter()
     execute(
-        build_definitions().resolve_job_def(AWARD_JOB),
+        AWARD_JOB,
         run_home / "logs" / "bench-rebuild.log",
         instance=dg.DagsterInstance.get(),
         partition_key=edition,

@@ -1,4 +1,4 @@
-"""Launching a job in process for `gsm` (materialize, update, backfill): the runs a dead
+"""Launching a job (in this process) for `gsm` (materialize, update, backfill): the runs a dead
 process left are recovered first and a live run that holds the warehouse is waited for
 (recovery.py), the run is watched for Ctrl-C, SIGTERM and pool waits (watch.py), Dagster's
 and dbt's output goes to a log file while `gsm` keeps the terminal, and a failed run is
@@ -45,34 +45,56 @@ def output_to(log_file: Path):
 class RunFailed(RegistryError):
     """A Dagster run of `gsm materialize`/`gsm backfill` did not succeed."""
 
-    result = None  # the ExecuteInProcessResult of the failed run
+    result = None  # the JobExecutionResult of the failed run
 
 
 # tags added to every run a command launches (`gsm backfill`: gsm/backfill=<edition>)
 RUN_TAGS: dict[str, str] = {}
 
 
-def execute(job_def, log_file: Path, **kwargs):
-    """Runs a job in process into the GSM_HOME instance. First recovers the runs a dead
+def execute(
+    job_name: str,
+    log_file: Path,
+    instance,
+    tags: dict[str, str] | None = None,
+    partition_key: str | None = None,
+    run_config: dict | None = None,
+    repository=None,
+):
+    """Runs a job of the workspace's definitions into the GSM_HOME instance, in this process,
+    as a run with the code-location origin the UI gives its own runs (origin.py: it shows on
+    the job's page and timeline, and re-executes from the UI). First recovers the runs a dead
     process left (recovery.py) and waits, bounded and saying so, while a live run
     holds the warehouse; the run is watched for Ctrl-C / SIGTERM and for a step blocked on the
     pool (watch.py). On failure, says which step failed, why in words a
     person can act on (a full disk, out of memory), and where the log is, instead of a wall of
-    Dagster events."""
+    Dagster events. `repository` (a ReconstructableRepository): the workspace's definitions
+    unless a test gives its own."""
     import dagster as dg
+    from dagster._core.execution.api import execute_run
     from dagster._core.utils import make_new_run_id
 
     from gsm_platform import terminal
-    from gsm_platform.runs import recovery
+    from gsm_platform.runs import origin, recovery
     from gsm_platform.runs.watch import RunWatch
 
-    instance = kwargs["instance"]
     recovery.recover_dead_runs(instance, terminal.say)
     recovery.wait_for_pool(instance, terminal.say)
-    kwargs["tags"] = {**RUN_TAGS, **recovery.process_tags(), **(kwargs.get("tags") or {})}
-    run_id = make_new_run_id()
-    with output_to(log_file), RunWatch(instance, run_id, terminal.say):
-        result = job_def.execute_in_process(raise_on_error=False, run_id=run_id, **kwargs)
+    run_tags = {**RUN_TAGS, **recovery.process_tags(), **(tags or {})}
+    if partition_key is not None:
+        run_tags["dagster/partition"] = partition_key
+    recon_job = (repository or origin.recon_repository()).get_reconstructable_job(job_name)
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        run = instance.create_run_for_job(
+            job_def=recon_job.get_definition(),
+            run_id=make_new_run_id(),
+            run_config=run_config,
+            tags=run_tags,
+            remote_job_origin=origin.remote_job_origin(job_name),
+            job_code_origin=recon_job.get_python_origin(),
+        )
+    with output_to(log_file), RunWatch(instance, run.run_id, terminal.say):
+        result = execute_run(recon_job, run, instance)
     if not result.success:
         failed = [
             e
@@ -96,7 +118,7 @@ def execute(job_def, log_file: Path, **kwargs):
                     f"{data.description}"
                 )
         exc = RunFailed(
-            f"Dagster run {result.run_id} of job {job_def.name} failed:\n"
+            f"Dagster run {result.run_id} of job {job_name} failed:\n"
             + "\n".join(lines)
             + f"\nfull log: {log_file}; events in the Dagster UI (make ui)"
         )

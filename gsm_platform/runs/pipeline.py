@@ -31,13 +31,13 @@ def prepare_environment() -> Path:
     return home
 
 
-def clean_runs(defs, instance, log_file: Path, months: list[str], tags: dict[str, str] | None = None) -> list:
+def clean_runs(instance, log_file: Path, months: list[str], tags: dict[str, str] | None = None) -> list:
     """One clean run per stretch of the months contiguous in Dagster's stored order (normally one)."""
     from assets.jobs import CLEAN_JOB
     from assets.partitions import month_runs
 
     return [
-        execute(defs.resolve_job_def(CLEAN_JOB), log_file, instance=instance, tags={**run_tags, **(tags or {})})
+        execute(CLEAN_JOB, log_file, instance=instance, tags={**run_tags, **(tags or {})})
         for run_tags in month_runs(instance, months)
     ]
 
@@ -50,7 +50,6 @@ def run_edition(
 
     from assets.jobs import AWARD_JOB, INGEST_JOB
     from assets.partitions import month_runs
-    from gsm_platform.definitions import build_definitions
     from gsm_platform.resources import save_inputs
 
     home = prepare_environment()
@@ -70,13 +69,15 @@ def run_edition(
             "edition": edition_id,
         }
     )
-    with phases.phase("runs/definitions"):  # with `dbt parse` when this GSM_HOME has no manifest yet
-        defs = build_definitions()
+    with phases.phase("runs/definitions"):  # `dbt parse` when this GSM_HOME has no manifest yet
+        from gsm_platform.resources import dbt_project
+
+        dbt_project()  # (the definitions themselves load with the first run, origin.py)
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
     log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)
     say(f"[1/3] registry and landing ({source})")
-    for line in landing_notes(execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance)):
+    for line in landing_notes(execute(INGEST_JOB, log_file, instance=instance)):
         say(line)
     months = months_to_clean(source, instance)
     if not months:
@@ -92,7 +93,7 @@ def run_edition(
         )
     )
     try:
-        cleaned = clean_runs(defs, instance, log_file, months)
+        cleaned = clean_runs(instance, log_file, months)
     except RunFailed as exc:
         if source == "api":  # what was pulled and landed before the failure
             for line in pull_reports(exc.result):
@@ -107,10 +108,10 @@ def run_edition(
             from assets.raw import API_PULL_TAG
 
             say(f"      and {month_words(late)} (pulled after midnight)")
-            clean_runs(defs, instance, log_file, late, {API_PULL_TAG: "skip"})
+            clean_runs(instance, log_file, late, {API_PULL_TAG: "skip"})
             months = sorted({*months, *late})
     say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
-    result = execute(defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id)
+    result = execute(AWARD_JOB, log_file, instance=instance, partition_key=edition_id)
     return {"home": str(home), "run_id": result.run_id, "fetch_months": sorted(months), "log": str(log_file)}
 
 
@@ -127,8 +128,8 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
 
     from assets.edition_impact import built_edition_impacts
     from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
-    from gsm_platform.definitions import build_definitions
     from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.runs import origin
     from gsm_platform.warehouse import session
 
     if input_dir:
@@ -137,7 +138,6 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
     if not warehouse_path().exists():
         raise RegistryError(f"no warehouse at {warehouse_path()}: run `gsm materialize --edition ID` first")
     source = GsmInputs().resolved()["source"]
-    defs = build_definitions()
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
     log_file = home / "logs" / "update.log"
@@ -150,16 +150,16 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
         return out
 
     say(f"[1/3] landing ({source})")
-    ingest = timed("ingest_s", lambda: execute(defs.resolve_job_def(INGEST_JOB), log_file, instance=instance))
+    ingest = timed("ingest_s", lambda: execute(INGEST_JOB, log_file, instance=instance))
     for line in landing_notes(ingest):
         say(line)
     months = months_to_clean("api", instance) if source == "api" else uncleaned_months()
     if months:
         say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)}")
-        timed("clean_s", lambda: clean_runs(defs, instance, log_file, months))
+        timed("clean_s", lambda: clean_runs(instance, log_file, months))
     else:
         say("[2/3] nothing new to clean")
-    award_keys = AWARD_SELECTION.resolve(defs.resolve_asset_graph())
+    award_keys = AWARD_SELECTION.resolve(origin.recon_repository().get_definition().asset_graph)
 
     def impacts():
         with session(read_only=True) as conn:
@@ -173,7 +173,7 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
             timed(
                 f"award_{impact.edition_id}_s",
                 lambda edition_id=impact.edition_id: execute(
-                    defs.resolve_job_def(AWARD_JOB), log_file, instance=instance, partition_key=edition_id
+                    AWARD_JOB, log_file, instance=instance, partition_key=edition_id
                 ),
             )
             rebuilt.append(impact.edition_id)

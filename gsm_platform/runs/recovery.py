@@ -16,8 +16,8 @@ every 5 minutes in the log, nothing on the terminal). So before a run is launche
 - `wait_for_pool` waits, saying so on the terminal, while a live run holds the slot, up to
   GSM_WAREHOUSE_WAIT_SECONDS; a slot still held by a finished run is freed.
 
-Issue 15 will launch runs differently: these functions take an instance and only read the
-run and concurrency storage, so they are callable from wherever runs are launched.
+These functions take an instance and only read the run and concurrency storage, so they are
+callable from wherever runs are launched.
 """
 
 from __future__ import annotations
