@@ -7,8 +7,8 @@ Dagster schedules can only launch job runs, and the edition needs runs in order 
 then the fetch days, then the per-edition dbt build), so the yearly trigger is a sensor
 evaluated a few times a day: it reads the editions file of this GSM_HOME (the inputs of the
 last `gsm materialize`, GSM_HOME/config.json) and, the first day after an edition's
-end + settle_days (WIB) with the edition's rankings not yet materialized, requests one asset
-backfill of
+end + settle_days (WIB) with the edition's rankings not yet materialized, requests a run of the
+`edition_backfill` job, whose one step submits one asset backfill of
 
 - the registry tables and the landing (unpartitioned),
 - raw pulls and cleaned snapshots over the fetch months of the edition's fetch days
@@ -17,8 +17,11 @@ backfill of
 - the dbt metrics and the rankings for partition key = the edition.
 
 Fetch months are dynamic partitions that the landing registers: the sensor can only ask for the
-months landed before it runs. When none of the edition's months is registered yet, it first
-requests a landing run and asks for the backfill at a later tick. Envelopes that the
+months landed before it runs. In a home where nothing is landed yet, it first requests one
+landing run and asks for the backfill at a later tick. An edition whose window (start .. end)
+holds a month with no landed envelope is not requested: a backfill would fail at a blocking
+check or rank a partial year. The tick says which months are missing, and the cursor (the
+editions requested) leaves it for a later tick. Envelopes that the
 backfill's own landing step lands in a month not registered before are cleaned by the next `gsm
 update` (until then `gsm quality` shows them as indexed, neither parsed nor quarantined).
 
@@ -30,8 +33,10 @@ gsm/backfill=<edition>. `gsm backfill --edition ID` runs the same selection in p
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 
+import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 
 from assets.cleaned import CLEAN_KEYS
@@ -89,3 +94,90 @@ def edition_asset_subset(asset_graph, edition_id: str, month_keys: list[str]) ->
     # mypy reads the `__hash__` Dagster assigns in this NamedTuple's body as a third field: a false
     # "too few arguments" for the two fields the class has
     return AssetGraphSubset(partitions_subsets_by_asset_key=by_key, non_partitioned_asset_keys=unpartitioned)  # type: ignore[call-arg]
+
+
+# --------------------------------------------------------------------------- the request run
+# The sensor asks for an edition's backfill through a run of this job, not through a backfill
+# RunRequest (`RunRequest.for_asset_graph_subset`): the UI's sensor preview cannot show such a
+# request, and its "Apply requests" launched it as an ordinary run of the sensor's target,
+# unpartitioned, which failed at raw_pulls while the cursor recorded the edition as requested.
+# A run of this job is the same on both paths (the daemon's and the preview's apply): its one
+# step submits the asset backfill the daemon then executes, and fails loudly if it cannot.
+
+EDITION_BACKFILL_JOB = "edition_backfill"
+
+
+@dg.op(
+    config_schema={
+        "edition": dg.Field(str, description="the edition whose backfill is submitted"),
+        "fetch_months": dg.Field(
+            [str], description="the fetch months (YYYY-MM) its raw and cleaned assets are built for"
+        ),
+    },
+    description="Submits the asset backfill of one edition (registry, landing, raw and cleaned over its fetch "
+    "months, the dbt metrics and the rankings of the edition); the backfill daemon executes it.",
+)
+def request_edition_backfill(context) -> str:
+    # no annotations on context nor a dg.Config class: this module's postponed annotations are strings Dagster
+    # cannot resolve, so the config is a schema
+    edition, months = context.op_config["edition"], [f"{m}-01" for m in context.op_config["fetch_months"]]
+    from dagster._core.execution.backfill import PartitionBackfill
+    from dagster._core.utils import make_new_backfill_id
+
+    instance = context.instance
+    if not instance.has_dynamic_partition(edition_partitions.name, edition):
+        instance.add_dynamic_partitions(edition_partitions.name, [edition])
+    missing = sorted(set(months) - set(instance.get_dynamic_partitions(fetch_months.name)))
+    if missing:
+        raise dg.Failure(f"fetch month(s) {', '.join(missing)} are not registered partitions: land them first")
+    subset = edition_asset_subset(context.repository_def.asset_graph, edition, months)
+    backfill = PartitionBackfill.from_asset_graph_subset(
+        backfill_id=make_new_backfill_id(),
+        backfill_timestamp=time.time(),
+        tags=backfill_tags(edition),
+        dynamic_partitions_store=instance,
+        asset_graph_subset=subset,
+        title=f"edition {edition}",
+        description=f"yearly backfill of edition {edition} over fetch months {months[0]} .. {months[-1]}",
+        run_config=None,
+    )
+    instance.add_backfill(backfill)
+    context.add_output_metadata({"backfill_id": backfill.backfill_id, "fetch_months": months})
+    return backfill.backfill_id
+
+
+@dg.job(
+    name=EDITION_BACKFILL_JOB,
+    description="Submits one edition's yearly asset backfill (what the yearly_edition_backfill sensor requests).",
+)
+def edition_backfill_job():
+    request_edition_backfill()
+
+
+def edition_backfill_request(edition_id: str, month_keys: list[str]) -> dg.RunRequest:
+    return dg.RunRequest(
+        job_name=EDITION_BACKFILL_JOB,
+        run_key=f"backfill-{edition_id}",
+        # months as YYYY-MM: Dagster writes the run config YAML (the UI's preview, the run's config)
+        # without quoting, and a YYYY-MM-DD there is read back as a date, not a string
+        run_config={
+            "ops": {
+                "request_edition_backfill": {
+                    "config": {"edition": edition_id, "fetch_months": [k[:7] for k in month_keys]}
+                }
+            }
+        },
+        tags=backfill_tags(edition_id),
+    )
+
+
+def uncovered_months(edition: Edition, registered: list[str], today: dt.date) -> list[str]:
+    """The months of the edition's window (start .. end, up to today) with no landed envelope:
+    a backfill would compute rankings over a window the data does not cover."""
+    last = min(edition.end - dt.timedelta(days=1), today)
+    out, day = [], edition.start.replace(day=1)
+    while day <= last:
+        if month_key(day) not in registered:
+            out.append(month_key(day))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return out

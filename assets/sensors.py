@@ -1,7 +1,9 @@
 """The sensors, both off by default (turn them on in the UI):
 
 - `yearly_edition_backfill`: the day after an edition's end + settle_days, one asset backfill
-  of everything the edition needs (when it is due and what it holds: assets/backfill.py).
+  of everything the edition needs, submitted by a run of `edition_backfill` (when it is due,
+  what it holds, why a run and not a backfill request: assets/backfill.py); an edition whose
+  window the landed data does not cover is skipped with the reason in the tick.
 - `built_edition_updates`: after fetch months are cleaned, rebuilds each built edition they
   can change and records why the others stand (which ones: assets/edition_impact.py).
 
@@ -17,14 +19,19 @@ import json
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
-from assets.backfill import backfill_tags, due_date, edition_asset_subset, edition_fetch_days, months_between
+from assets.backfill import (
+    backfill_tags,
+    due_date,
+    edition_backfill_job,
+    edition_backfill_request,
+    edition_fetch_days,
+    months_between,
+    uncovered_months,
+)
 from assets.edition_impact import built_edition_impacts, latest_clean
-from assets.jobs import AWARD_SELECTION, award_job
-from assets.partitions import EDITIONS, FETCH_MONTHS
-from assets.partitions import editions as edition_partitions
+from assets.jobs import AWARD_SELECTION, INGEST_JOB, award_job, ingest_job
+from assets.partitions import FETCH_MONTHS
 from assets.rankings import RANKINGS_KEY
-from assets.raw import LANDING_KEY
-from assets.registry import REGISTRY_KEYS
 from gsm_platform.methodology import load_methodology
 from gsm_platform.registry import RegistryError, load_editions
 from gsm_platform.resources import GsmInputs, Warehouse
@@ -51,10 +58,10 @@ def _asset_graph(context: dg.SensorEvaluationContext) -> AssetGraph:
     name=YEARLY_BACKFILL_SENSOR,
     minimum_interval_seconds=6 * 3600,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    # a sensor may only request backfills of assets inside its selection (checked by the daemon)
-    asset_selection=dg.AssetSelection.all(),
-    description="Yearly: the day after an edition's end + settle_days, backfills everything the edition "
-    "needs (one asset backfill, a bounded number of runs).",
+    jobs=[ingest_job, edition_backfill_job],
+    description="Yearly: the day after an edition's end + settle_days, submits the asset backfill of everything "
+    "the edition needs (a run of edition_backfill; the backfill takes a bounded number of runs). An edition whose "
+    "window the landed data does not cover is skipped, with the reason in the tick.",
 )
 def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInputs) -> dg.SensorResult | dg.SkipReason:
     cfg = inputs.resolved()
@@ -66,8 +73,8 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
     today = _today()
     requested = set(json.loads(context.cursor)) if context.cursor else set()
     materialized = context.instance.get_materialized_partitions(RANKINGS_KEY)
-    asset_graph = _asset_graph(context)
-    run_requests, new_partitions, waiting = [], [], []
+    registered = context.instance.get_dynamic_partitions(FETCH_MONTHS)
+    run_requests, waiting, skipped = [], [], []
     for edition in eds.editions:
         settle_days = methodology.get(edition.methodology).settle_days
         due = due_date(edition, settle_days)
@@ -76,31 +83,31 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
             continue
         if edition.id in requested or edition.id in materialized:
             continue
-        first, last = edition_fetch_days(edition, settle_days, today)
-        months = months_between(context.instance.get_dynamic_partitions(FETCH_MONTHS), first, last)
-        if not months:  # nothing landed for it yet: land first, ask again at a later tick
+        if not registered:  # nothing landed at all in this home: land once, look again at a later tick
             run_requests.append(
-                dg.RunRequest(
-                    asset_selection=[*REGISTRY_KEYS.values(), LANDING_KEY],
-                    run_key=f"landing-for-{edition.id}@{today}",
-                    tags=backfill_tags(edition.id),
-                )
+                dg.RunRequest(job_name=INGEST_JOB, run_key=f"landing-for-{edition.id}", tags=backfill_tags(edition.id))
             )
-            context.log.info(f"edition {edition.id}: no fetch month of {first} .. {last} landed yet; landing first")
+            context.log.info(f"edition {edition.id}: nothing landed yet; landing first")
             continue
-        if not context.instance.has_dynamic_partition(EDITIONS, edition.id):
-            new_partitions.append(edition.id)
-        subset = edition_asset_subset(asset_graph, edition.id, months)
-        run_requests.append(dg.RunRequest.for_asset_graph_subset(subset, tags=backfill_tags(edition.id)))
+        uncovered = uncovered_months(edition, registered, today)
+        if uncovered:  # not requested, so the cursor leaves it to a later tick
+            shown = ", ".join(uncovered[:3]) + (" ..." if len(uncovered) > 3 else "")
+            why = (
+                f"edition {edition.id} not launched: no landed envelope fetched in {len(uncovered)} month(s) of its "
+                f"window {edition.start} .. {edition.end} ({shown})"
+            )
+            skipped.append(why)
+            context.log.info(why)
+            continue
+        first, last = edition_fetch_days(edition, settle_days, today)
+        months = months_between(registered, first, last)
+        run_requests.append(edition_backfill_request(edition.id, months))
         requested.add(edition.id)
         context.log.info(f"edition {edition.id}: backfill of fetch days {first} .. {last} and the edition's metrics")
     if not run_requests:
-        return dg.SkipReason("no edition due" + (f" (next: {', '.join(waiting)})" if waiting else ""))
-    return dg.SensorResult(
-        run_requests=run_requests,
-        cursor=json.dumps(sorted(requested)),
-        dynamic_partitions_requests=[edition_partitions.build_add_request(new_partitions)] if new_partitions else None,
-    )
+        reasons = skipped + ["no other edition due" + (f" (next: {', '.join(waiting)})" if waiting else "")]
+        return dg.SkipReason("; ".join(reasons))
+    return dg.SensorResult(run_requests=run_requests, cursor=json.dumps(sorted(requested)))
 
 
 @dg.sensor(

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets.cleaned import POSTS_KEY
 from assets.jobs import INGEST_JOB
 from gsm_platform.runs import origin
 from tests.e2e import home_variables_restored, use_home
@@ -104,3 +105,82 @@ def test_a_gsm_run_is_on_its_job_page_and_reexecutes_from_the_ui(home_copy, monk
     assert child.status == dg.DagsterRunStatus.SUCCESS
     assert child.parent_run_id == result.run_id
     assert child.remote_job_origin.repository_origin == run.remote_job_origin.repository_origin
+
+
+SENSOR_DRY_RUN = """
+mutation($selectorData: SensorSelector!, $cursor: String) {
+  sensorDryRun(selectorData: $selectorData, cursor: $cursor) {
+    __typename
+    ... on DryRunInstigationTick {
+      evaluationResult {
+        skipReason cursor error { message }
+        runRequests { runKey jobName runConfigYaml tags { key value } }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def test_the_yearly_sensor_preview_applied_as_the_ui_does_submits_a_valid_backfill(gsm_home, monkeypatch):
+    """The sensor page's "Preview" (sensorDryRun) then "Apply requests" (each request launched as
+    a run of its job with its config and tags, the cursor set): the run submits the edition's
+    asset backfill; an edition the landed data does not cover (2020 here) is not requested."""
+    import json
+
+    import yaml
+    from dagster_graphql.client.query import LAUNCH_PIPELINE_EXECUTION_MUTATION
+    from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
+
+    from gsm_platform.runs.pipeline import prepare_environment
+
+    monkeypatch.chdir(CHECKOUT)
+    prepare_environment()
+    config = gsm_home / "dagster" / "dagster.yaml"
+    config.write_text(
+        config.read_text()
+        + "run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n"
+    )
+    months = [f"{y}-{m:02d}-01" for y, m in [(2024, 8), (2024, 9), (2024, 10), (2024, 11), (2024, 12)]]
+    months += [f"2025-{m:02d}-01" for m in range(1, 11)]
+    with (
+        dg.DagsterInstance.get() as instance,
+        define_out_of_process_context(str(CHECKOUT / "workspace.yaml"), None, instance) as context,
+    ):
+        instance.add_dynamic_partitions("fetch_month", months)  # as edition 2025's landing would
+        selector = {
+            "repositoryLocationName": origin.LOCATION_NAME,
+            "repositoryName": origin.REPOSITORY_NAME,
+            "sensorName": "yearly_edition_backfill",
+        }
+        preview = execute_dagster_graphql(context, SENSOR_DRY_RUN, {"selectorData": selector, "cursor": None})
+        assert "evaluationResult" in preview.data["sensorDryRun"], preview.data
+        evaluation = preview.data["sensorDryRun"]["evaluationResult"]
+        assert evaluation["error"] is None, evaluation["error"]
+        (request,) = evaluation["runRequests"]  # today is long after both shipped editions' end
+        assert request["jobName"] == "edition_backfill"
+        assert json.loads(evaluation["cursor"]) == ["2025"]  # 2020 (no landed month) left for later
+        launched = execute_dagster_graphql(
+            context,
+            LAUNCH_PIPELINE_EXECUTION_MUTATION,
+            {
+                "executionParams": {
+                    "selector": {
+                        **{k: selector[k] for k in ("repositoryLocationName", "repositoryName")},
+                        "pipelineName": request["jobName"],
+                    },
+                    "runConfigData": yaml.safe_load(request["runConfigYaml"]),
+                    "executionMetadata": {"tags": request["tags"]},
+                    "mode": "default",
+                }
+            },
+        ).data["launchPipelineExecution"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run = _wait(instance, launched["run"]["runId"])
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        (submitted,) = instance.get_backfills()
+        assert submitted.tags["gsm/backfill"] == "2025"
+        target = submitted.asset_backfill_data.target_subset.partitions_subsets_by_asset_key
+        assert list(target[dg.AssetKey("rankings")].get_partition_keys()) == ["2025"]
+        assert sorted(target[POSTS_KEY].get_partition_keys()) == months
