@@ -111,7 +111,7 @@ def landing_notes(context, landed: Landing) -> dict[str, Any]:
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )
-def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse):
+def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Warehouse, api: ApiSource):
     """With the `api` source, pulls the edition's window and lands the pages (see `_api_pull`);
     with `files`/`demo`, the landing asset already landed them. Either way reports what landed
     in the run's fetch months."""
@@ -122,7 +122,7 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
     pulled = None
     with warehouse.connect() as conn, phases.phase("raw_pulls"):
         if cfg["source"] == "api":
-            pulled = _api_pull(context, cfg, home, conn, months)
+            pulled = _api_pull(context, cfg, home, conn, months, api)
         rows = conn.execute(
             f"""SELECT platform, kind, count(*) FROM raw.envelopes
                 WHERE {in_months} AND platform IS NOT NULL
@@ -154,7 +154,7 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
 
 
-def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, months: list[dt.date]):
+def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, months: list[dt.date], api: ApiSource):
     """An API can only be asked today what it shows today: the run whose fetch months include
     today's (WIB) pulls the *edition's* window [start, end) of posts (plus one profile snapshot
     per account), and the envelopes' fetch day is today. Runs over past fetch months only (UI
@@ -182,7 +182,7 @@ def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, mo
         f"api source: pulling edition {edition.id}, posts of {edition.start} .. {edition.end} (WIB, end excluded)"
     )
     try:
-        pulled = pull_edition(registry, edition, out_dir, ApiSource.from_env().pull, progress=context.log.info)
+        pulled = pull_edition(registry, edition, out_dir, api.pull, progress=context.log.info)
     except NoCredentials as exc:
         raise dg.Failure(description=str(exc)) from None
     finally:

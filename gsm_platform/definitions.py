@@ -13,7 +13,7 @@ import dagster as dg
 from assets import accounts, cleaned, jobs, rankings, raw, registry, sensors
 from assets.dbt import build_dbt_assets
 from checks import ALL_CHECKS
-from gsm_platform.resources import GsmInputs, Warehouse, dbt_resource
+from gsm_platform.resources import ApiSource, GsmInputs, Warehouse, dbt_resource
 
 
 def build_definitions() -> dg.Definitions:
@@ -30,7 +30,12 @@ def build_definitions() -> dg.Definitions:
         asset_checks=ALL_CHECKS,
         jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job],
         sensors=sensors.SENSORS,
-        resources={"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()},
+        resources={
+            "inputs": GsmInputs(),
+            "warehouse": Warehouse(),
+            "dbt": dbt_resource(),
+            "api": ApiSource(),  # its tuning from GSM_API_* when the run pulls, unless run config sets it
+        },
         executor=dg.in_process_executor,
     )
 

@@ -91,30 +91,34 @@ class Warehouse(dg.ConfigurableResource):
 class ApiSource(dg.ConfigurableResource):
     """Pulls a platform's public API into envelope files (gsm_platform.sources.api). Credentials
     are not fields: they come from the environment only (see PLATFORM_ENV), so they never reach
-    run config, the UI or the event log."""
+    run config, the UI or the event log. A field left empty is read when the run pulls from
+    GSM_API_CONCURRENCY (accounts pulled at once per platform), GSM_API_TIMEOUT_SECONDS,
+    GSM_API_MAX_RETRIES of the process that runs it, else the default (4, 30, 5)."""
 
-    concurrency: int = 4
-    timeout_seconds: float = 30
-    max_retries: int = 5
+    concurrency: int | None = None
+    timeout_seconds: float | None = None
+    max_retries: int | None = None
 
-    @classmethod
-    def from_env(cls) -> ApiSource:
-        """The tuning `gsm materialize` uses: GSM_API_CONCURRENCY (accounts pulled at once per
-        platform), GSM_API_TIMEOUT_SECONDS, GSM_API_MAX_RETRIES; unset means the defaults."""
+    def tuning(self) -> dict[str, int | float]:
         fields = {
-            "concurrency": ("GSM_API_CONCURRENCY", int),
-            "timeout_seconds": ("GSM_API_TIMEOUT_SECONDS", float),
-            "max_retries": ("GSM_API_MAX_RETRIES", int),
+            "concurrency": ("GSM_API_CONCURRENCY", int, 4),
+            "timeout_seconds": ("GSM_API_TIMEOUT_SECONDS", float, 30.0),
+            "max_retries": ("GSM_API_MAX_RETRIES", int, 5),
         }
-        values = {}
-        for name, (variable, kind) in fields.items():
+        values: dict[str, int | float] = {}
+        for name, (variable, kind, default) in fields.items():
+            given = getattr(self, name)
             text = (os.environ.get(variable) or "").strip()
-            if text:
+            if given is not None:
+                values[name] = given
+            elif text:
                 try:
                     values[name] = kind(text)
                 except ValueError:
                     raise ValueError(f"{variable} must be a number (got {text!r})") from None
-        return cls(**values)
+            else:
+                values[name] = default
+        return values
 
     def pull(
         self,
@@ -125,16 +129,17 @@ class ApiSource(dg.ConfigurableResource):
         out_dir: Path,
         progress: Callable[[str], None] | None = None,
     ) -> PullReport:
+        tuning = self.tuning()
         return pull_platform(
             platform,
             accounts,
             start,
             end,
             Path(out_dir),
-            concurrency=self.concurrency,
+            concurrency=int(tuning["concurrency"]),
             progress=progress,
-            timeout_seconds=self.timeout_seconds,
-            max_retries=self.max_retries,
+            timeout_seconds=float(tuning["timeout_seconds"]),
+            max_retries=int(tuning["max_retries"]),
         )
 
 
