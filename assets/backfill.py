@@ -171,7 +171,7 @@ def edition_backfill_request(edition_id: str, month_keys: list[str]) -> dg.RunRe
     )
 
 
-def uncovered_months(edition: Edition, registered: list[str], today: dt.date) -> list[str]:
+def uncovered_months(edition: Edition, registered: Sequence[str], today: dt.date) -> list[str]:
     """The months of the edition's window (start .. end, up to today) with no landed envelope:
     a backfill would compute rankings over a window the data does not cover."""
     last = min(edition.end - dt.timedelta(days=1), today)

@@ -11,8 +11,12 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gsm_platform.registry import RegistryError
+
+if TYPE_CHECKING:
+    from dagster._core.execution.job_execution_result import JobExecutionResult
 
 
 @contextlib.contextmanager
@@ -45,7 +49,7 @@ def output_to(log_file: Path):
 class RunFailed(RegistryError):
     """A Dagster run of `gsm materialize`/`gsm backfill` did not succeed."""
 
-    result = None  # the JobExecutionResult of the failed run
+    result: JobExecutionResult | None = None  # the result of the failed run
 
 
 # tags added to every run a command launches (`gsm backfill`: gsm/backfill=<edition>)
@@ -102,8 +106,8 @@ def execute(
             if e.is_step_failure
             or (
                 e.event_type_value == "ASSET_CHECK_EVALUATION"
-                and not e.event_specific_data.passed
-                and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+                and not e.asset_check_evaluation_data.passed
+                and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
             )
         ]
         lines = []
@@ -112,7 +116,7 @@ def execute(
                 err = e.step_failure_data.error
                 lines.append(f"  step {e.step_key} failed: {step_error(err)}")
             else:
-                data = e.event_specific_data
+                data = e.asset_check_evaluation_data
                 lines.append(
                     f"  blocking check {data.check_name} on {data.asset_key.to_user_string()} failed: "
                     f"{data.description}"
