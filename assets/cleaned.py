@@ -18,7 +18,8 @@ from gsm_platform.warehouse import WAREHOUSE_POOL, one_value
 POSTS_KEY = dg.AssetKey(["clean", "post_snapshots"])
 FOLLOWERS_KEY = dg.AssetKey(["clean", "follower_snapshots"])
 QUARANTINE_KEY = dg.AssetKey(["clean", "quarantine"])
-CLEAN_KEYS = (POSTS_KEY, FOLLOWERS_KEY, QUARANTINE_KEY)
+DETAILS_KEY = dg.AssetKey(["clean", "post_details"])
+CLEAN_KEYS = (POSTS_KEY, FOLLOWERS_KEY, QUARANTINE_KEY, DETAILS_KEY)
 
 
 @dg.multi_asset(
@@ -44,6 +45,14 @@ CLEAN_KEYS = (POSTS_KEY, FOLLOWERS_KEY, QUARANTINE_KEY)
             deps=[*RAW_KEYS.values(), REGISTRY_KEY],
             description="Every record that could not be used: file, line, position, reason, raw text.",
         ),
+        dg.AssetSpec(
+            DETAILS_KEY,
+            group_name="cleaned",
+            kinds={"duckdb"},
+            deps=[*RAW_KEYS.values(), REGISTRY_KEY],
+            description="What the outlook reads of a post beside its metrics (permalink, mentions, collaborators, "
+            "media), one row per post and cleaning slice.",
+        ),
     ],
     partitions_def=fetch_months,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -58,7 +67,7 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect() as conn:
         clean_months(conn, months)
         with phases.phase("clean/metadata"):
-            counts, by_month, posts, followers = _ledgers(conn, scope)
+            counts, by_month, posts, followers, details = _ledgers(conn, scope)
         with phases.phase("clean/account_pulls"):
             numbers = account_pulls.account_numbers(conn, scope)
             changed = account_pulls.changed_since_last_run(conn, scope, numbers)
@@ -107,6 +116,7 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
             **{f"profile_records_{k}": v for k, v in summary["profile_records"].items()},
         },
     )
+    yield dg.MaterializeResult(asset_key=DETAILS_KEY, metadata={"scope": scope.label, "rows": details})
     yield dg.MaterializeResult(
         asset_key=QUARANTINE_KEY,
         metadata={
@@ -120,7 +130,8 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
 
 
 def _ledgers(conn, scope):
-    """The run's ledgers (accounting), per month and platform, and the rows of its months."""
+    """The run's ledgers (accounting), per month and platform, and the rows of its months (posts,
+    follower snapshots, post details)."""
     counts = accounting.counts(conn, scope)
     by_month = conn.execute(
         f"""SELECT coalesce(strftime(fetch_date, '%Y-%m'), '(undated)') AS month,
@@ -132,4 +143,5 @@ def _ledgers(conn, scope):
     followers = one_value(
         conn, f"SELECT count(*) FROM clean.follower_snapshots WHERE {scope.where()}", what="follower snapshots"
     )
-    return counts, by_month, posts, followers
+    details = one_value(conn, f"SELECT count(*) FROM clean.post_details WHERE {scope.where()}", what="post details")
+    return counts, by_month, posts, followers, details

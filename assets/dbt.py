@@ -22,7 +22,7 @@ from gsm_platform.resources import dbt_project, dbt_target_dir
 from gsm_platform.warehouse import WAREHOUSE_POOL, connect, wait_seconds
 from gsm_platform.warehouse.gate import gate
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "outlook")
 
 
 class GsmDbtTranslator(DagsterDbtTranslator):

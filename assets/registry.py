@@ -21,6 +21,8 @@ REGISTRY_KEY = REGISTRY_KEYS["accounts"]
 _DESCRIPTIONS = {
     "institutions": "Institutions tracked by the award, with their cluster.",
     "accounts": "Platform accounts of institutions (scored) and of their leaders (never scored).",
+    "leader_accounts": "The accounts of institutions' leaders (ministers...), with name and title: never scored.",
+    "lifecycle_events": "Institutions' and accounts' lifecycle (created, merged, renamed...), with dates.",
     "editions": "Award editions: window [start_date, end_date), methodology version.",
     "edition_clusters": "The clusters each edition awards.",
     "edition_platforms": "The platforms each edition tracks.",

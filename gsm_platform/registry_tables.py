@@ -13,6 +13,21 @@ from gsm_platform.methodology import METHODOLOGY_FILE, Methodology
 from gsm_platform.registry import Editions, Registry, file_sha256
 
 
+# the registry's lifecycle events: an institution's (platform, account_id and handle NULL) or
+# one of its accounts'
+LIFECYCLE_COLUMNS = [
+    "institution_id",
+    "platform",
+    "account_id",
+    "handle",
+    "event_date",
+    "event",
+    "into_institution_id",
+    "previous_name",
+    "note",
+]
+
+
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
@@ -45,6 +60,44 @@ def write_registry_tables(
             for a in accs
         ],
         ["institution_id", "platform", "account_id", "handle", "role"],
+    )
+    leaders = _frame(
+        [
+            {
+                "institution_id": i.id,
+                "leader_name": leader.name,
+                "leader_title": leader.title,
+                "platform": a.platform,
+                "account_id": a.account_id,
+                "handle": a.handle,
+            }
+            for i in registry.institutions
+            for leader in i.leaders
+            for a in leader.accounts
+        ],
+        ["institution_id", "leader_name", "leader_title", "platform", "account_id", "handle"],
+    )
+    lifecycle = _frame(
+        [
+            {
+                "institution_id": i.id,
+                "platform": platform,
+                "account_id": account_id,
+                "handle": handle,
+                "event_date": ev.date,
+                "event": ev.event,
+                "into_institution_id": ev.into,
+                "previous_name": ev.previous_name,
+                "note": ev.note,
+            }
+            for i in registry.institutions
+            for platform, account_id, handle, events in (
+                (None, None, None, i.lifecycle),
+                *((a.platform, a.account_id, a.handle, a.lifecycle) for a in i.accounts),
+            )
+            for ev in events
+        ],
+        LIFECYCLE_COLUMNS,
     )
     eds = _frame(
         [
@@ -116,6 +169,8 @@ def write_registry_tables(
     tables = {
         "institutions": institutions,
         "accounts": accounts,
+        "leader_accounts": leaders,
+        "lifecycle_events": lifecycle,
         "editions": eds,
         "edition_clusters": clusters,
         "edition_platforms": platforms,
@@ -126,6 +181,7 @@ def write_registry_tables(
     conn.execute("CREATE SCHEMA IF NOT EXISTS registry")
     casts = {
         "start_date": "CAST(start_date AS DATE)",
+        "event_date": "CAST(event_date AS DATE)",
         "end_date": "CAST(end_date AS DATE)",
         "weight": "CAST(weight AS DOUBLE)",
     }
@@ -151,6 +207,8 @@ def write_registry_tables(
 REGISTRY_TABLES = (
     "institutions",
     "accounts",
+    "leader_accounts",
+    "lifecycle_events",
     "editions",
     "edition_clusters",
     "edition_platforms",

@@ -124,7 +124,9 @@ def add_post(
 
 def add_followers(conn, followers, fetched, platform="facebook", account=FB, line=1):
     conn.execute(
-        "INSERT INTO clean.follower_snapshots VALUES (?, ?, ?, CAST(? AS TIMESTAMP)::DATE, ?, 'profile', 'f', ?, 0)",
+        "INSERT INTO clean.follower_snapshots (platform, account_id, fetched_at, fetch_date, followers, origin, "
+        "source_file, source_line, source_position)"
+        " VALUES (?, ?, ?, CAST(? AS TIMESTAMP)::DATE, ?, 'profile', 'f', ?, 0)",
         [platform, account, fetched, fetched, followers, line],
     )
 

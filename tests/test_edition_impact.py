@@ -38,6 +38,11 @@ BUILT = (
     "SELECT * FROM main.rankings ORDER BY ALL",
 )
 
+# the columns a follower row below gives (the table has more, added later)
+FOLLOWER_COLUMNS = (
+    "(platform, account_id, fetched_at, fetch_date, followers, origin, source_file, source_line, source_position)"
+)
+
 
 def wib(day: str, time: str = "09:00:00") -> str:
     return f"{day}T{time}+07:00"
@@ -110,7 +115,10 @@ def _case(base: Warehouse, case_dir: Path, months: list[str], posts=(), follower
         for row in posts:
             conn.execute(f"INSERT INTO clean.post_snapshots VALUES ({', '.join('?' * len(row))})", list(row))
         for row in followers:
-            conn.execute(f"INSERT INTO clean.follower_snapshots VALUES ({', '.join('?' * len(row))})", list(row))
+            conn.execute(
+                f"INSERT INTO clean.follower_snapshots {FOLLOWER_COLUMNS} VALUES ({', '.join('?' * len(row))})",
+                list(row),
+            )
         impact = impact_of_months(conn, "2025", [dt.date.fromisoformat(m + "-01") for m in months])
     copy = Warehouse(path, case_dir)
     copy.build("2025", "run")  # the models, without their tests: the rows are what is compared

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import duckdb
 
 from gsm_platform import faults, phases
-from gsm_platform.parsing import PARSERS, envelopes, guard, ledgers, posts, records
+from gsm_platform.parsing import PARSERS, details, envelopes, guard, ledgers, posts, records
 from gsm_platform.warehouse.rows import one_value
 
 # envelope text cleaned per transaction: bounds the temp tables (and what DuckDB spills of
@@ -99,7 +99,7 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
     conn.execute("BEGIN")
     try:
         with phase("clean/replace_old_rows"):
-            for table in ("clean.post_snapshots", "clean.follower_snapshots"):
+            for table in ("clean.post_snapshots", "clean.follower_snapshots", "clean.post_details"):
                 conn.execute(f"DELETE FROM {table} WHERE {window}")
             for table in ("clean.quarantine", "clean.reconciliation", "clean.cleaned_files"):
                 conn.execute(f"DELETE FROM {table} WHERE {scope}")
@@ -111,11 +111,14 @@ def _clean_slice(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, 
         with phase("clean/envelope_checks"):
             envelopes.envelope_checks(conn, scope)
         ledgers.create_ledgers(conn)
+        details.create_details(conn)
         for platform, parser in PARSERS.items():
             with phase(f"clean/parse/{platform}"):
                 records.parse_platform(conn, platform, parser)
         with phase("clean/dedupe"):
             posts.dedupe_posts(conn)
+        with phase("clean/details"):
+            details.keep_details(conn)
         with phase("clean/reconcile"):
             ledgers.reconcile(conn)
         with phase("clean/guard"):

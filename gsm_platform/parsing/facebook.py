@@ -6,7 +6,9 @@ PLATFORM = "facebook"
 _NODE = "STRUCT(id VARCHAR, username VARCHAR, followers_count VARCHAR, fan_count VARCHAR)"
 RESPONSE_TYPE = """STRUCT(
   data STRUCT(id VARCHAR, created_time VARCHAR, "from" STRUCT(id VARCHAR),
-              attachments STRUCT(data STRUCT(media_type VARCHAR)[]),
+              attachments STRUCT(data STRUCT(media_type VARCHAR, target STRUCT(id VARCHAR))[]),
+              message VARCHAR, permalink_url VARCHAR, full_picture VARCHAR,
+              message_tags STRUCT(id VARCHAR, "name" VARCHAR)[],
               reactions STRUCT(summary STRUCT(total_count VARCHAR)),
               comments STRUCT(summary STRUCT(total_count VARCHAR)),
               shares STRUCT(count VARCHAR))[],
@@ -43,6 +45,14 @@ POST_FIELDS = """
   p.shares.count AS shares_text, NULL::VARCHAR AS quotes_text, NULL::VARCHAR AS views_text,
   false AS hidden,
   p."from".id AS author_id, NULL::VARCHAR AS author_name, 'from.id' AS author_field"""
+
+# What the outlook reads of a post (parsing/details.py): permalink_url; the message (its
+# @mentions) and message_tags (the Pages and people tagged, by id); the attached object's id
+# (attachments target.id: a photo or video shared by two Pages keeps it), else full_picture.
+DETAIL_FIELDS = """
+  p.permalink_url AS permalink, p.message AS post_text,
+  list_transform(p.message_tags, lambda t: t.id) AS tags, NULL::VARCHAR[] AS collaborators,
+  coalesce(p.attachments.data[1].target.id, p.full_picture) AS media_ref"""
 
 # A page node ({"id", "followers_count", "fan_count"}) is the one-item case of a `?ids=a,b` batch
 # ({"<id>": node, ...}); followers_count first (fan_count counts likes of the page)

@@ -102,8 +102,9 @@ def parse_followers(conn: duckdb.DuckDBPyConnection, platform: str, parser: Modu
     conn.execute(
         f"""
         INSERT INTO clean.follower_snapshots (platform, account_id, fetched_at, fetch_date, followers, origin,
-                                              source_file, source_line, source_position)
-        SELECT '{platform}', resolved, fetched_at, fetch_date, followers, origin, source_file, source_line, pos
+                                              source_file, source_line, source_position, handle)
+        SELECT '{platform}', resolved, fetched_at, fetch_date, followers, origin, source_file, source_line, pos,
+               nullif(ltrim(trim(item.username), '@'), '')  -- the handle the body names (the outlook's renames)
         FROM follower_items WHERE reason IS NULL
         """
     )

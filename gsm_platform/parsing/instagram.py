@@ -4,7 +4,9 @@ from gsm_platform.parsing.sql import graph_batch, profile_item
 
 PLATFORM = "instagram"
 _MEDIA = """STRUCT(id VARCHAR, "timestamp" VARCHAR, media_type VARCHAR, media_product_type VARCHAR,
-                   like_count VARCHAR, comments_count VARCHAR, username VARCHAR, owner STRUCT(id VARCHAR))[]"""
+                   like_count VARCHAR, comments_count VARCHAR, username VARCHAR, owner STRUCT(id VARCHAR),
+                   permalink VARCHAR, caption VARCHAR, media_url VARCHAR,
+                   collaborators STRUCT(data STRUCT(id VARCHAR, username VARCHAR)[]))[]"""
 _NODE = "STRUCT(id VARCHAR, username VARCHAR, followers_count VARCHAR)"
 RESPONSE_TYPE = f"""STRUCT(
   data {_MEDIA},
@@ -44,6 +46,15 @@ POST_FIELDS = """
   coalesce(p.owner.id, page_author) AS author_id, p.username AS author_name,
   CASE WHEN p.owner.id IS NOT NULL THEN 'owner.id' WHEN page_author IS NOT NULL THEN 'business_discovery.id'
        ELSE 'username' END AS author_field"""
+
+# What the outlook reads of a post (parsing/details.py): permalink; the caption (its @mentions);
+# the collaborators of a collaborative post (the `collaborators` edge: {"data": [{id, username}]}),
+# by username and id; media_url.
+DETAIL_FIELDS = """
+  p.permalink AS permalink, p.caption AS post_text, NULL::VARCHAR[] AS tags,
+  list_concat(list_transform(p.collaborators.data, lambda c: c.username),
+              list_transform(p.collaborators.data, lambda c: c.id)) AS collaborators,
+  p.media_url AS media_ref"""
 
 # A profile: the Business Discovery node (the top-level id is then the caller's own account), else
 # the user node; either is the one-item case of a Graph `?ids=a,b` batch.

@@ -8,6 +8,7 @@ from types import ModuleType
 
 import duckdb
 
+from gsm_platform.parsing import details
 from gsm_platform.parsing.sql import POST, QUARANTINE_COLUMNS, has_offset, one_line, username_is, whole, wib
 
 COUNTS = ("likes", "comments", "shares", "quotes", "views")
@@ -34,7 +35,7 @@ def parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleTy
         f"""
         CREATE OR REPLACE TEMP TABLE platform_posts AS
         SELECT source_file, source_line, pos::INTEGER AS source_position, account_id, fetched_at, fetch_date,
-               handle_key, registered, {one_line(parser.POST_FIELDS)}
+               handle_key, registered, {one_line(parser.POST_FIELDS)}, {one_line(parser.DETAIL_FIELDS)}
         FROM (SELECT *{media_key} FROM (
                 SELECT source_file, source_line, account_id, fetched_at, fetch_date, handle_key, registered,
                        page_author, unnest(posts) AS p, generate_subscripts(posts, 1) - 1 AS pos
@@ -98,6 +99,7 @@ def parse_posts(conn: duckdb.DuckDBPyConnection, platform: str, parser: ModuleTy
         FROM platform_posts WHERE reason IS NULL
         """
     )
+    details.collect_details(conn, platform)
 
 
 def dedupe_posts(conn: duckdb.DuckDBPyConnection) -> None:

@@ -7,7 +7,8 @@ ACCOUNT_ID_IS_USERNAME = True  # the Research API looks accounts up by username
 # ids are 64-bit integers sent as JSON numbers: typed VARCHAR, they keep every digit
 RESPONSE_TYPE = """STRUCT(
   data STRUCT(videos STRUCT(id VARCHAR, video_id VARCHAR, create_time VARCHAR, username VARCHAR, view_count VARCHAR,
-                            like_count VARCHAR, comment_count VARCHAR, share_count VARCHAR)[],
+                            like_count VARCHAR, comment_count VARCHAR, share_count VARCHAR,
+                            share_url VARCHAR, video_description VARCHAR, video_mention_list VARCHAR[])[],
               follower_count VARCHAR, username VARCHAR),
   error STRUCT(code VARCHAR, message VARCHAR, log_id VARCHAR))"""
 
@@ -43,6 +44,14 @@ POST_FIELDS = """
   p.like_count AS likes_text, p.comment_count AS comments_text, p.share_count AS shares_text,
   NULL::VARCHAR AS quotes_text, p.view_count AS views_text, false AS hidden,
   NULL::VARCHAR AS author_id, p.username AS author_name, 'username' AS author_field"""
+
+# What the outlook reads of a post (parsing/details.py): share_url, else the video's URL made from
+# username and id; video_description (its @mentions) and video_mention_list.
+DETAIL_FIELDS = """
+  coalesce(p.share_url, 'https://www.tiktok.com/@' || p.username || '/video/' || coalesce(p.id, p.video_id))
+    AS permalink,
+  p.video_description AS post_text, p.video_mention_list AS tags, NULL::VARCHAR[] AS collaborators,
+  NULL::VARCHAR AS media_ref"""
 
 # user info is about the username asked for and does not name it: the one-item case
 PROFILES = f"[{profile_item('NULL', 'r.data.username', 'r.data.follower_count')}]"

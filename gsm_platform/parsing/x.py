@@ -13,7 +13,8 @@ RESPONSE_TYPE = """STRUCT(
 # of tweets in a posts body and of users in a profile body: typed per kind, one object being the
 # one-item case of the list. Ids are typed VARCHAR: a JSON number past 2^53 keeps all its digits.
 TWEET_TYPE = """STRUCT(id VARCHAR, author_id VARCHAR, created_at VARCHAR, attachments STRUCT(media_keys VARCHAR[]),
-  public_metrics STRUCT(retweet_count VARCHAR, reply_count VARCHAR, like_count VARCHAR, quote_count VARCHAR))"""
+  public_metrics STRUCT(retweet_count VARCHAR, reply_count VARCHAR, like_count VARCHAR, quote_count VARCHAR),
+  "text" VARCHAR, entities STRUCT(mentions STRUCT(username VARCHAR, id VARCHAR)[]))"""
 USER_TYPE = """STRUCT(id VARCHAR, username VARCHAR, public_metrics STRUCT(followers_count VARCHAR))"""
 
 
@@ -62,6 +63,16 @@ POST_FIELDS = """
   CASE WHEN media."type" IN ('video', 'animated_gif') THEN media.public_metrics.view_count END AS views_text,
   false AS hidden,
   p.author_id AS author_id, NULL::VARCHAR AS author_name, 'author_id' AS author_field"""
+
+# What the outlook reads of a post (parsing/details.py): X API v2 has no permalink field, the
+# status URL is made from the id (x.com/i/web/status/<id> needs no username); the text (its
+# @mentions) and entities.mentions (username and id); the first attached media_key (an upload
+# shared with another account keeps its key).
+DETAIL_FIELDS = """
+  'https://x.com/i/web/status/' || p.id AS permalink, p."text" AS post_text,
+  list_concat(list_transform(p.entities.mentions, lambda m: m.username),
+              list_transform(p.entities.mentions, lambda m: m.id)) AS tags,
+  NULL::VARCHAR[] AS collaborators, p.attachments.media_keys[1] AS media_ref"""
 
 _USER = profile_item("u.id", "u.username", "u.public_metrics.followers_count")
 PROFILES = f"list_transform({_items(USER_TYPE)}, lambda u: {_USER})"

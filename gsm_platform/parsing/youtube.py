@@ -4,7 +4,7 @@ from gsm_platform.parsing.sql import profile_item
 
 PLATFORM = "youtube"
 RESPONSE_TYPE = """STRUCT(
-  items STRUCT(id VARCHAR, snippet STRUCT(publishedAt VARCHAR, channelId VARCHAR),
+  items STRUCT(id VARCHAR, snippet STRUCT(publishedAt VARCHAR, channelId VARCHAR, title VARCHAR, description VARCHAR),
                statistics STRUCT(viewCount VARCHAR, likeCount VARCHAR, commentCount VARCHAR,
                                  subscriberCount VARCHAR, hiddenSubscriberCount BOOLEAN))[],
   error STRUCT(code VARCHAR, message VARCHAR, status VARCHAR, errors STRUCT(reason VARCHAR)[]))"""
@@ -35,6 +35,13 @@ POST_FIELDS = """
   NULL::VARCHAR AS shares_text, NULL::VARCHAR AS quotes_text, p.statistics.viewCount AS views_text,
   (p.statistics.likeCount IS NULL) AS hidden,
   p.snippet.channelId AS author_id, NULL::VARCHAR AS author_name, 'snippet.channelId' AS author_field"""
+
+# What the outlook reads of a post (parsing/details.py): the watch URL of the video id; title and
+# description (their @mentions). A video lives on one channel: no media shared between accounts.
+DETAIL_FIELDS = """
+  'https://www.youtube.com/watch?v=' || p.id AS permalink,
+  concat_ws(' ', p.snippet.title, p.snippet.description) AS post_text,
+  NULL::VARCHAR[] AS tags, NULL::VARCHAR[] AS collaborators, NULL::VARCHAR AS media_ref"""
 
 # channels.list lists one channel per id asked for, in no promised order: each is matched by id.
 # A channel may hide its subscriber count: its audience is unknown, not zero.

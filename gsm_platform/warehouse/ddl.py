@@ -21,6 +21,13 @@ CREATE TABLE IF NOT EXISTS clean.follower_snapshots (
     platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, fetched_at TIMESTAMP NOT NULL,
     fetch_date DATE NOT NULL, followers BIGINT NOT NULL, origin VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER);
+-- what the outlook reads of a post beside its metrics: one row per post and cleaning slice
+-- (gsm_platform/parsing/details.py), never per snapshot
+CREATE TABLE IF NOT EXISTS clean.post_details (
+    platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, post_id VARCHAR NOT NULL,
+    fetched_at TIMESTAMP NOT NULL, fetch_date DATE NOT NULL, permalink VARCHAR, mentions VARCHAR[],
+    collaborators VARCHAR[], media_ref VARCHAR,
+    source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS clean.quarantine (
     source_file VARCHAR NOT NULL, source_line INTEGER NOT NULL, source_position INTEGER,
     platform VARCHAR, kind VARCHAR, account_id VARCHAR, fetch_date DATE, reason VARCHAR NOT NULL,
@@ -39,6 +46,7 @@ CREATE TABLE IF NOT EXISTS clean.account_pulls (
 -- where the CREATE above puts them too); writers name their columns
 ALTER TABLE clean.follower_snapshots ADD COLUMN IF NOT EXISTS source_position INTEGER;
 ALTER TABLE clean.quarantine ADD COLUMN IF NOT EXISTS post_id VARCHAR;
+ALTER TABLE clean.follower_snapshots ADD COLUMN IF NOT EXISTS handle VARCHAR;
 ALTER TABLE clean.reconciliation ADD COLUMN IF NOT EXISTS record_kind VARCHAR;
 UPDATE clean.reconciliation SET record_kind = 'post' WHERE record_kind IS NULL;
 """

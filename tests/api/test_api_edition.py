@@ -119,7 +119,9 @@ def test_uncleaned_months_cover_envelopes_no_clean_table_read(gsm_home):
              '{}'),
             ('landing/api/x/1/profile-c.jsonl', 1, 'x', 'profile', '1', TIMESTAMP '2025-05-06 10:00',
              DATE '2025-05-06', '{}')""")
-        conn.execute("""INSERT INTO clean.follower_snapshots VALUES
+        conn.execute("""INSERT INTO clean.follower_snapshots
+            (platform, account_id, fetched_at, fetch_date, followers, origin, source_file, source_line,
+             source_position) VALUES
             ('x', '1', TIMESTAMP '2025-05-06 10:00', DATE '2025-05-06', 10, 'profile',
              'landing/api/x/1/profile-c.jsonl', 1, 0)""")
     assert uncleaned_months() == ["2025-03-01", "2025-04-01"]

@@ -16,7 +16,8 @@ renamed as (
         cast(followers as {{ dbt.type_bigint() }}) as followers,
         cast(origin as {{ dbt.type_string() }}) as origin,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
-        cast(source_line as {{ dbt.type_int() }}) as source_line
+        cast(source_line as {{ dbt.type_int() }}) as source_line,
+        cast(handle as {{ dbt.type_string() }}) as handle
 
     from source
 
