@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from checks import award, cleaned, marts, raw, registry, suites
+from checks import award, cleaned, marts, outlook, raw, registry, suites
 from checks.outcome import ERROR, WARN, CheckOutcome
 from gsm_platform.vocabulary import PLATFORMS
 
@@ -37,6 +37,10 @@ ACCOUNTS_HAVE_POSTS = "accounts_have_posts"
 ENGAGEMENT_OUTLIERS = "engagement_outliers"
 NOMINEES_CONSISTENT = "nominees_consistent"
 EXPORT_MATCHES_WAREHOUSE = "export_matches_warehouse"
+POST_DETAILS_COMPLETE = "post_details_complete"
+OUTLOOK_MATCHES_RANKINGS = "outlook_matches_rankings"
+TOP_POSTS_ARE_EDITION_POSTS = "top_posts_are_edition_posts"
+CHURN_LISTS_REGISTRY_EVENTS = "churn_lists_registry_events"
 
 # Asset keys as paths (the assets/ modules own the dg.AssetKey objects; tests hold the two equal).
 REGISTRY_ASSET = ("registry", "accounts")
@@ -47,6 +51,8 @@ FOLLOWERS_ASSET = ("clean", "follower_snapshots")
 QUARANTINE_ASSET = ("clean", "quarantine")
 MART_ASSETS = {m: ("marts", m) for m in (*marts.METRIC_MARTS, marts.RANKINGS_MART)}
 RANKINGS_ASSET = ("rankings",)
+DETAILS_ASSET = ("clean", "post_details")
+OUTLOOK_ASSETS = {m: ("outlook", m) for m in outlook.OUTLOOK_MODELS}
 
 # What a check reads: its Dagster run's edition partition, its run's fetch days, or everything.
 EDITION = "edition"
@@ -83,6 +89,7 @@ def _warning(asset, name, scope, run, description, group=None) -> QualityCheck:
 RAW_GROUP = "raw_envelopes"
 CLEANED_GROUP = "cleaned"
 MARTS_GROUP = "award_metrics"
+OUTLOOK_GROUP = "outlook"
 
 QUALITY_CHECKS: tuple[QualityCheck, ...] = (
     # registry
@@ -172,6 +179,15 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         "No follower count moves more than 50% within 7 days.",
         CLEANED_GROUP,
     ),
+    _blocking(
+        DETAILS_ASSET,
+        POST_DETAILS_COMPLETE,
+        FETCH_DAYS,
+        cleaned.post_details_complete,
+        "Every clean post has its row in clean.post_details (permalink, mentions, media) and every such row "
+        "comes from a clean snapshot: none drops out of the outlook or the jury's links.",
+        CLEANED_GROUP,
+    ),
     _warning(
         QUARANTINE_ASSET,
         QUARANTINE_EMPTY,
@@ -234,6 +250,34 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
         marts.engagement_outliers,
         "No post has an er above 10x its account's median er (accounts with 20+ other posts with an er).",
         MARTS_GROUP,
+    ),
+    # the GSM Outlook (checked like the marts; it never blocks the award, which does not read it)
+    _blocking(
+        OUTLOOK_ASSETS["outlook_activity"],
+        OUTLOOK_MATCHES_RANKINGS,
+        EDITION,
+        outlook.activity_matches_rankings,
+        "The outlook's posts per cluster are the rankings' posts in the window of that cluster's ranked "
+        "institutions: the same posts, the same window.",
+        OUTLOOK_GROUP,
+    ),
+    _blocking(
+        OUTLOOK_ASSETS["outlook_top_posts"],
+        TOP_POSTS_ARE_EDITION_POSTS,
+        EDITION,
+        outlook.top_posts_are_edition_posts,
+        "Every post of the jury packet is a clean post, published in the window, of an account its nominee "
+        "owns in the registry.",
+        OUTLOOK_GROUP,
+    ),
+    _blocking(
+        OUTLOOK_ASSETS["outlook_churn"],
+        CHURN_LISTS_REGISTRY_EVENTS,
+        EDITION,
+        outlook.churn_lists_registry_events,
+        "Every registry lifecycle event dated inside the window (of the edition's clusters and platforms) is "
+        "in the outlook's churn.",
+        OUTLOOK_GROUP,
     ),
     # the final rankings asset
     _blocking(

@@ -290,3 +290,42 @@ def follower_jumps(
         f"at {first['fetched_at']}. Check the account id and the profile pulls",
         {"jumps": len(jumps), "accounts": len(accounts), "examples": jumps[:20]},
     )
+
+
+def post_details_complete(
+    conn: duckdb.DuckDBPyConnection, edition: str | None = None, fetch_days: FetchDays = None
+) -> CheckOutcome:
+    """Every clean post of the fetch days has its details row (clean.post_details: permalink,
+    mentions, media; gsm_platform/parsing/details.py), and every details row of those days comes
+    from a clean post snapshot, read from the two tables apart. A post without details would
+    silently drop out of the outlook's collaboration posts and the jury's links."""
+    scope = resolve_scope(conn, edition, fetch_days)
+    where = scope.where()
+    missing, orphans, posts = conn.execute(
+        f"""
+        WITH posts AS (SELECT DISTINCT platform, account_id, post_id FROM clean.post_snapshots WHERE {where}),
+             details AS (SELECT DISTINCT platform, account_id, post_id FROM clean.post_details)
+        SELECT (SELECT count(*) FROM posts ANTI JOIN details USING (platform, account_id, post_id)),
+               (SELECT count(*) FROM clean.post_details d WHERE {scope.where("d.fetch_date")}
+                  AND NOT EXISTS (SELECT 1 FROM clean.post_snapshots s
+                                  WHERE s.source_file = d.source_file AND s.source_line = d.source_line
+                                    AND s.source_position = d.source_position AND s.post_id = d.post_id)),
+               (SELECT count(*) FROM posts)
+        """
+    ).fetchone()
+    meta = {"posts": posts, "posts_without_details": missing, "details_without_snapshot": orphans}
+    if missing or orphans:
+        examples = records(
+            conn.execute(
+                f"""SELECT platform, account_id, post_id FROM
+                      (SELECT DISTINCT platform, account_id, post_id FROM clean.post_snapshots WHERE {where})
+                    ANTI JOIN clean.post_details USING (platform, account_id, post_id) ORDER BY ALL"""
+            )
+        )
+        return CheckOutcome(
+            False,
+            f"{missing} of {posts} clean post(s) have no row in clean.post_details and {orphans} details row(s) "
+            f"come from no clean snapshot ({scope.label}): clean those fetch months again",
+            {**meta, "examples": examples},
+        )
+    return CheckOutcome(True, f"all {posts} clean post(s) have their details ({scope.label})", meta)

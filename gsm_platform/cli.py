@@ -163,8 +163,26 @@ def cmd_jury(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outlook(args: argparse.Namespace) -> int:
+    from gsm_platform.audit import outlook, outlook_html
+    from gsm_platform.registry import check_edition_id, shown
+
+    if args.compare is not None:
+        try:
+            check_edition_id(args.compare)
+        except ValueError as exc:
+            raise RegistryError(f"--compare {shown(args.compare)}: {exc}") from None
+    with _open_warehouse() as conn:
+        if args.format == "json":
+            print(outlook.to_json(outlook.outlook(conn, args.edition, args.compare)))
+            return 0
+        out = outlook_html.write_outlook(conn, gsm_home(), args.edition, args.compare)
+    print(f"wrote {out}")
+    return 0
+
+
 def _add_audit_commands(sub) -> None:
-    """explain, report, jury (docs/audit.md)."""
+    """explain, report, jury, outlook (docs/audit.md, docs/outlook.md)."""
     x = sub.add_parser("explain", help="an auditor's worksheet of one score, down to the landed files")
     x.add_argument("--edition", required=True)
     x.add_argument("--category", required=True)
@@ -183,6 +201,12 @@ def _add_audit_commands(sub) -> None:
     j.add_argument("--edition", required=True)
     j.add_argument("--decisions", required=True, help="jury decisions YAML (docs/jury.example.yaml)")
     j.set_defaults(func=cmd_jury)
+
+    o = sub.add_parser("outlook", help="the GSM Outlook of an edition: HTML (GSM_HOME/reports/<edition>) or JSON")
+    o.add_argument("--edition", required=True)
+    o.add_argument("--compare", help="an earlier edition, side by side")
+    o.add_argument("--format", choices=("html", "json"), default="html")
+    o.set_defaults(func=cmd_outlook)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ def build_definitions() -> dg.Definitions:
             rankings.rankings,
         ],
         asset_checks=ALL_CHECKS,
-        jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job],
+        jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job, jobs.outlook_job],
         sensors=sensors.SENSORS,
         resources={
             "inputs": GsmInputs(),

@@ -148,7 +148,7 @@ def test_a_held_warehouse_is_waited_for_out_loud_signals_stop_gsm_and_readers_ne
     home = tmp_path / "home"
     args = materialize_args(small_edition)
     holder = Running(home, *args, env={"GSM_FAULT": "cleaning:1:hang"})  # stays in a cleaning step, holding it all
-    holder.wait_for("[2/3]")
+    holder.wait_for("[2/4]")
     deadline = time.monotonic() + 120
     while not _warehouse_held(home):
         assert time.monotonic() < deadline and holder.proc.poll() is None, holder.output

@@ -180,7 +180,7 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
         )
         out = capsys.readouterr().out
         assert code == 0
-        assert "[2/3] raw pulls and cleaned snapshots of fetch months 1999-06, 2025-03, 2031-01 (1 run)" in out
+        assert "[2/4] raw pulls and cleaned snapshots of fetch months 1999-06, 2025-03, 2031-01 (1 run)" in out
         with dg.DagsterInstance.get() as instance:
             assert instance.get_dynamic_partitions("fetch_month") == ["1999-06-01", "2025-03-01", "2031-01-01"]
         with connect(read_only=True) as conn:

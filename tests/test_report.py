@@ -27,14 +27,18 @@ class Checker(HTMLParser):
         self.tags: list[str] = []
         self.text: list[str] = []
         self.external: list[str] = []
+        self.links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         for k, v in attrs:
             if k == "id":
                 self.ids.add(v)
-            if k in ("src", "href") or (k == "style" and "url(" in (v or "")):
+            # a link the reader follows (a post's permalink) loads nothing; a src or a stylesheet would
+            if k == "src" or (k == "href" and tag != "a") or (k == "style" and "url(" in (v or "")):
                 self.external.append(f"{tag} {k}={v}")
+            if tag == "a" and k == "href":
+                self.links.append(v)
         if tag not in VOID:
             self.stack.append(tag)
 

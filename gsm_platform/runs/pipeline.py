@@ -48,7 +48,7 @@ def run_edition(
     """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance."""
     import dagster as dg
 
-    from assets.jobs import AWARD_JOB, INGEST_JOB
+    from assets.jobs import AWARD_JOB, INGEST_JOB, OUTLOOK_JOB
     from assets.partitions import month_runs
     from gsm_platform.resources import save_inputs
 
@@ -76,7 +76,7 @@ def run_edition(
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
     log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)
-    say(f"[1/3] registry and landing ({source})")
+    say(f"[1/4] registry and landing ({source})")
     for line in landing_notes(execute(INGEST_JOB, log_file, instance=instance)):
         say(line)
     months = months_to_clean(source, instance)
@@ -84,7 +84,7 @@ def run_edition(
         raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
     runs = len(month_runs(instance, months))
     say(
-        f"[2/3] raw pulls and cleaned snapshots of {month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
+        f"[2/4] raw pulls and cleaned snapshots of {month_words(months)} ({runs} run{'s' if runs > 1 else ''})"
         + (
             f"; pulling edition {edition_id}'s window {eds.get(edition_id).start} .. {eds.get(edition_id).end} "
             "(end excluded), progress in the log"
@@ -110,8 +110,10 @@ def run_edition(
             say(f"      and {month_words(late)} (pulled after midnight)")
             clean_runs(instance, log_file, late, {API_PULL_TAG: "skip"})
             months = sorted({*months, *late})
-    say(f"[3/3] award metrics (dbt) and rankings for edition {edition_id}")
+    say(f"[3/4] award metrics (dbt) and rankings for edition {edition_id}")
     result = execute(AWARD_JOB, log_file, instance=instance, partition_key=edition_id)
+    say(f"[4/4] the GSM Outlook of edition {edition_id} (dbt)")
+    execute(OUTLOOK_JOB, log_file, instance=instance, partition_key=edition_id)
     return {"home": str(home), "run_id": result.run_id, "fetch_months": sorted(months), "log": str(log_file)}
 
 
@@ -127,7 +129,7 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
     import dagster as dg
 
     from assets.edition_impact import built_edition_impacts
-    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB
+    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB, OUTLOOK_JOB
     from gsm_platform.resources import GsmInputs, save_inputs
     from gsm_platform.runs import origin
     from gsm_platform.warehouse import session
@@ -172,9 +174,10 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
         if impact.changed:
             timed(
                 f"award_{impact.edition_id}_s",
-                lambda edition_id=impact.edition_id: execute(
-                    AWARD_JOB, log_file, instance=instance, partition_key=edition_id
-                ),
+                lambda edition_id=impact.edition_id: [
+                    execute(job, log_file, instance=instance, partition_key=edition_id)
+                    for job in (AWARD_JOB, OUTLOOK_JOB)  # the outlook after its award
+                ],
             )
             rebuilt.append(impact.edition_id)
     if not decided:
