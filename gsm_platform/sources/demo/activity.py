@@ -90,6 +90,12 @@ class _Account:
     active_days: tuple[int, int] = (0, 0)  # [first, last) WIB day the account can post
     n_posts: int = 0
     special: str = ""  # "json": first profile as a single-envelope .json; "jsonl": settle month uncompressed
+    # the GSM Outlook: the institution's leader account on this platform (an institution account's
+    # posts made with the leader name it), and the handle the profile showed before a rename
+    leader_handle: str = ""
+    leader_id: str = ""
+    previous_handle: str = ""
+    renamed_day: int = 0  # WIB day number from which the profile shows `handle`
 
 
 def _accounts_for(reg: Registry, edition: Edition, frame: _Frame) -> list[_Account]:
@@ -106,6 +112,7 @@ def _accounts_for(reg: Registry, edition: Edition, frame: _Frame) -> list[_Accou
                 hi = min(hi, _day_number(ev.date))
         accs = [(a, inst.name) for a in inst.accounts]
         accs += [(a, leader.name) for leader in inst.leaders for a in leader.accounts]
+        leader_of = {a.platform: a for leader in inst.leaders for a in leader.accounts}
         for acc, name in accs:
             if acc.platform not in edition.platforms or (acc.platform, acc.account_id) in seen:
                 continue
@@ -119,6 +126,13 @@ def _accounts_for(reg: Registry, edition: Edition, frame: _Frame) -> list[_Accou
             handle = acc.handle or f"{inst.id.replace('-', '')}{acc.platform[:2]}"
             a = _Account(len(out), acc.platform, acc.account_id, handle, name, inst.cluster, inst.id)
             a.active_days = (alo, max(alo, ahi))
+            leader = leader_of.get(acc.platform)
+            if leader is not None and leader.account_id != acc.account_id:
+                a.leader_handle = leader.handle or leader.account_id
+                a.leader_id = leader.account_id
+            for ev in acc.lifecycle:  # the registry's rename of the handle: the profile shows the old one before
+                if ev.event == "renamed" and ev.previous_name:
+                    a.previous_handle, a.renamed_day = ev.previous_name, _day_number(ev.date)
             out.append(a)
     return out
 

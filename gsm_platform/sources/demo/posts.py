@@ -22,6 +22,16 @@ from gsm_platform.sources.demo.formats import (
 from gsm_platform.sources.demo.seeds import _h64
 
 
+def _shortcode(media_id: str) -> str:
+    """A stable Instagram-like shortcode of a synthetic media id (base64url digits)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    value, out = int(media_id), ""
+    while value:
+        value, digit = divmod(value, 64)
+        out = alphabet[digit] + out
+    return out or "A"
+
+
 def _post_strings(
     a: _Account,
     p: str,
@@ -31,6 +41,7 @@ def _post_strings(
     kind: np.ndarray,
     kinds: tuple,
     text_idx: np.ndarray,
+    collab: np.ndarray,
 ):
     """(platform id per post, function building each snapshot's record strings)."""
     iso = _iso(sk.t)
@@ -38,14 +49,19 @@ def _post_strings(
     num = a.num
     post = sk.post
     kind_l = kind.tolist()
+    collab_l = collab.tolist()
+    leader = json.dumps(a.leader_handle, ensure_ascii=False)
+    leader_id = json.dumps(a.leader_id)
 
     if p == "facebook":
         base = 10**15 + _h64("fb", a.account_id) % 10**15
         att = [f',"attachments":{{"data":[{{"media_type":"{k}"}}]}}' if k else "" for k in kinds]
         author = f'"from":{{"name":{json.dumps(a.name, ensure_ascii=False)},"id":{json.dumps(a.account_id)}}}'
+        tag = f',"message_tags":[{{"id":{leader_id},"name":{leader},"type":"user"}}]'
         statics = [
             f'{{"id":"{a.account_id}_{base + i}","created_time":"{iso[i]}+0000","message":{texts[i]},'
-            f"{author}{att[kind_l[i]]}"
+            f'"permalink_url":"https://www.facebook.com/{a.account_id}/posts/{base + i}",'
+            f"{author}{att[kind_l[i]]}{tag if collab_l[i] else ''}"
             for i in range(n)
         ]
 
@@ -76,9 +92,13 @@ def _post_strings(
         for i in range(n):
             k = kinds[kind_l[i]]
             prod = "REELS" if (k == "VIDEO" and reels_l[i]) else "FEED"
+            together = (
+                f',"collaborators":{{"data":[{{"id":{leader_id},"username":{leader}}}]}}' if collab_l[i] else ""
+            )
             statics.append(
                 f'{{"id":"{ids[i]}","timestamp":"{iso[i]}+0000","media_type":"{k}",'
                 f'"media_product_type":"{prod}","caption":{texts[i]}{author}'
+                f',"permalink":"https://www.instagram.com/p/{_shortcode(ids[i])}/"{together}'
             )
 
         def instagram_records(snap, sl=None):
@@ -112,9 +132,19 @@ def _post_strings(
                     f'{{"media_key":"{keys[0]}","type":"video","duration_ms":{dur[i]},"public_metrics":{{"view_count":'
                 ]
             attachments = f',"attachments":{{"media_keys":{_dumps(keys)}}}' if keys else ""
+            text = texts[i]
+            mention = ""
+            if collab_l[i]:  # "... bersama @leader": the text names the leader, entities.mentions locates it
+                words = json.loads(texts[i]) + " bersama "
+                text = json.dumps(words + "@" + a.leader_handle, ensure_ascii=False)
+                start = len(words)
+                mention = (
+                    f',"entities":{{"mentions":[{{"start":{start},"end":{start + 1 + len(a.leader_handle)},'
+                    f'"username":{leader},"id":{leader_id}}}]}}'
+                )
             statics.append(
                 f'{{"id":"{tid[i]}","author_id":{json.dumps(a.account_id)},"created_at":"{iso[i]}.000Z",'
-                f'"text":{texts[i]}{attachments}'
+                f'"text":{text}{attachments}{mention}'
             )
             media_static.append(media)
         is_video = [kinds[k] == "video" for k in kind_l]
@@ -169,7 +199,12 @@ def _post_strings(
     durs = rng.integers(8, 181, n).tolist()
     t_l = sk.t.tolist()
     user = json.dumps(a.account_id)
-    statics = [f'{{"id":{ids[i]},"create_time":{t_l[i]},"username":{user},"video_duration":{durs[i]}' for i in range(n)]
+    mentions = f',"video_mention_list":[{leader}]'
+    statics = [
+        f'{{"id":{ids[i]},"create_time":{t_l[i]},"username":{user},"video_duration":{durs[i]}'
+        + (mentions if collab_l[i] else "")
+        for i in range(n)
+    ]
 
     def tiktok_records(snap, views, sl=None):
         idx = post if sl is None else post[sl[0] : sl[1]]

@@ -22,11 +22,13 @@ def _profiles(
     history = int(rng.integers(50, 8000))
     name = json.dumps(a.name, ensure_ascii=False)
     handle = json.dumps(a.handle, ensure_ascii=False)
+    before = json.dumps(a.previous_handle, ensure_ascii=False) if a.previous_handle else handle
     acc = json.dumps(a.account_id)
     count = 0
     for d, t, f, k in zip(days.tolist(), ts.tolist(), fol, posted, strict=True):
         v = _graph_version(d)
         media_count = history + k
+        shown = before if d < a.renamed_day else handle  # the handle the profile names that day
         if p == "facebook":
             req = _dumps(
                 {"endpoint": f"/{v}/{a.account_id}", "params": {"fields": "id,name,followers_count,fan_count"}}
@@ -36,11 +38,11 @@ def _profiles(
             req = _dumps(
                 {"endpoint": f"/{v}/{a.account_id}", "params": {"fields": "id,username,followers_count,media_count"}}
             )
-            body = f'{{"id":{acc},"username":{handle},"followers_count":{f},"media_count":{media_count}}}'
+            body = f'{{"id":{acc},"username":{shown},"followers_count":{f},"media_count":{media_count}}}'
         elif p == "x":
             req = _dumps({"endpoint": f"/2/users/{a.account_id}", "params": {"user.fields": "public_metrics"}})
             body = (
-                f'{{"data":{{"id":{acc},"name":{name},"username":{handle},"public_metrics":{{"followers_count":{f},'
+                f'{{"data":{{"id":{acc},"name":{name},"username":{shown},"public_metrics":{{"followers_count":{f},'
                 f'"following_count":{100 + a.num % 700},"tweet_count":{media_count * 3},"listed_count":{f // 900}}}}}}}'
             )
         elif p == "youtube":

@@ -1,4 +1,5 @@
-"""The collaboration effect, per cluster and platform (docs/outlook.md): the median er of the posts
+"""The collaboration effect of the edition being built (outlook_collaboration keeps every
+edition's), per cluster and platform (docs/outlook.md): the median er of the posts
 made with the institution's leader against the institution's other posts on that platform, for
 the institutions that have a leader account there, the difference of the medians and its seeded
 bootstrap interval (gsm_platform/outlook_stats.py: exact, O(n log n + B) per group). Posts
@@ -30,7 +31,11 @@ COLUMNS = {
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental")
+    # A table of the edition being built only: dbt-duckdb's incremental Python models fail from
+    # the second edition on (the schema check reads no column of the Python model's temporary
+    # relation, and with the check off the merge looks for that relation in the wrong catalog).
+    # outlook_collaboration (SQL, incremental per edition) keeps every edition's rows.
+    dbt.config(materialized="table")
     params = dbt.ref("outlook_params").df()
     if params.empty:
         raise ValueError("outlook_params holds no edition: the edition being built is not in registry.editions")
