@@ -151,6 +151,21 @@ def test_report_of_the_small_edition(small_edition, monkeypatch, tmp_path, capsy
     assert "balanced" in text and "quarantined" in text
     assert "methodology" in text and all(r["institution_id"] in page for r in rows if r["nominee"])
     assert page.count("<svg") >= len(clusters) * (1 + len(CATEGORIES)) - 4
+    # the jury packet: each nominee's best posts, linked, beside its score components
+    assert text.count("Jury packet") == sum(
+        1
+        for c in clusters
+        for k in CATEGORIES
+        if any(r["nominee"] and r["cluster"] == c and r["category"] == k for r in rows)
+    )
+    nominees = {(r["category"], r["institution_id"]) for r in rows if r["nominee"]}
+    with connect(small_edition.home / "warehouse.duckdb", read_only=True) as conn:
+        top = conn.execute(
+            "SELECT category, institution_id, permalink FROM main.outlook_top_posts WHERE edition_id = '2025'"
+        ).fetchall()
+    assert {(c, i) for c, i, _ in top} <= nominees and len({(c, i) for c, i, _ in top}) > 0.8 * len(nominees)
+    assert {link for _, _, link in top} <= set(checker.links)
+    assert all(link.startswith("https://") for link in checker.links)
     # the same warehouse gives the same bytes; the default place is GSM_HOME/reports/<edition>/
     home = tmp_path / "home"
     # landing and exports come along: the report runs the checks, which look at them

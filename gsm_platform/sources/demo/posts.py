@@ -218,16 +218,20 @@ def _post_strings(
 
 FB_FIELDS = (
     "id,created_time,message,from,attachments{media_type},reactions.summary(total_count),"
-    "comments.summary(total_count),shares"
+    "comments.summary(total_count),shares,permalink_url,message_tags"
 )
-IG_FIELDS = "id,timestamp,media_type,media_product_type,like_count,comments_count,caption"
+IG_FIELDS = (
+    "id,timestamp,media_type,media_product_type,like_count,comments_count,caption,permalink,collaborators{id,username}"
+)
 X_PARAMS = {
-    "tweet.fields": "author_id,created_at,public_metrics,attachments",
+    "tweet.fields": "author_id,created_at,public_metrics,attachments,entities",
     "expansions": "attachments.media_keys",
     "media.fields": "type,duration_ms,public_metrics",
     "max_results": "100",
 }
-TT_FIELDS = "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration"
+TT_FIELDS = (
+    "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration,video_mention_list"
+)
 IG_COLLECTOR = "17841400000000099"  # the instagram account the Business Discovery queries run as
 
 
