@@ -24,7 +24,11 @@ demo: $(STAMP)
 	$(BIN)/gsm generate --scale quick --out $(GSM_HOME)/sources/demo
 	$(BIN)/gsm materialize --edition $(EDITION) --source demo
 	$(BIN)/gsm rankings --edition $(EDITION) --nominees
+	$(BIN)/gsm report --edition $(EDITION)
+	$(BIN)/gsm outlook --edition $(EDITION)
 	@echo
+	@echo "The GSM Outlook: $(GSM_HOME)/reports/$(EDITION)/outlook.html (gsm outlook --edition $(EDITION) --format json)"
+	@echo "The jury's report, with each nominee's best posts: $(GSM_HOME)/reports/$(EDITION)/index.html"
 	@echo "Open the Dagster UI on this state: make ui   (then http://127.0.0.1:3000)"
 
 test: $(STAMP)

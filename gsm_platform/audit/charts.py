@@ -123,7 +123,7 @@ def median_er(activity: list[dict[str, Any]]) -> str:
             xs = [i + (j - (len(platforms) - 1) / 2) * width for i in range(len(clusters))]
             ax.bar(xs, [value.get((c, platform)) or 0 for c in clusters], width, label=platform, color=color(platform))
         ax.set_xticks(range(len(clusters)), clusters)
-        ax.set_ylabel("median er (%)")
+        ax.set_ylabel("median er (interactions per follower)")
         ax.set_title("Median engagement rate per post, by cluster and platform")
         ax.legend(ncol=5, fontsize=8, frameon=False)
         return to_svg(fig)
@@ -155,7 +155,7 @@ def collaboration_effect(collaboration: list[dict[str, Any]]) -> str:
         ax.axvline(0, color="#999999", lw=1, ls="--")
         ax.set_yticks(ys, labels)
         level = rows[0].get("interval_level") or 0.95
-        ax.set_xlabel(f"median er with the leader minus without (percentage points), {level:.0%} bootstrap interval")
+        ax.set_xlabel(f"median er with the leader minus without, {level:.0%} bootstrap interval")
         ax.set_title("The collaboration effect")
         return to_svg(fig)
 

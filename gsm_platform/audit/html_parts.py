@@ -20,6 +20,15 @@ def num(value: Any, digits: int = 0) -> str:
     return f"{value:,}"
 
 
+def ratio(value: Any) -> str:
+    """An er (interactions per follower: small fractions) with four significant digits."""
+    return "" if value is None else f"{value:.4g}"
+
+
+def measure(name: str, value: Any) -> str:
+    return num(value) if name == "views" else ratio(value)
+
+
 def pct(value: Any) -> str:
     return "" if value is None else f"{value:.1%}"
 
@@ -43,7 +52,7 @@ def link(url: Any, text: str) -> str:
 def top_posts_table(posts: list[dict[str, Any]]) -> str:
     """The best posts of nominees (rows of outlook_top_posts): link, media kind, the measure."""
     return table(
-        ["#", "platform", "post", "published", "media", "measure", "interactions", "views", "er (%)", "with leader"],
+        ["#", "platform", "post", "published", "media", "measure", "interactions", "views", "er", "with leader"],
         [
             [
                 td(str(p["post_rank"]), True),
@@ -51,10 +60,10 @@ def top_posts_table(posts: list[dict[str, Any]]) -> str:
                 td(link(p.get("permalink"), str(p["post_id"]))),
                 td(e(p["published_at"])),
                 td(e(p["media_kind"])),
-                td(f"{e(p['measure_name'])} {num(p['measure_value'], 3)}"),
+                td(f"{e(p['measure_name'])} {measure(p['measure_name'], p['measure_value'])}"),
                 td(num(p["interactions"]), True),
                 td(num(p["views"]), True),
-                td(num(p["er"], 3), True),
+                td(ratio(p["er"]), True),
                 td("yes" if p.get("is_collaboration") else ""),
             ]
             for p in posts

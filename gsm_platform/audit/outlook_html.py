@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from gsm_platform.audit import charts
-from gsm_platform.audit.html_parts import e, num, pct, table, td, top_posts_table
+from gsm_platform.audit.html_parts import e, num, pct, ratio, table, td, top_posts_table
 from gsm_platform.audit.outlook import edition_row, outlook
 from gsm_platform.audit.report import CSS
 from gsm_platform.paths import under_home
@@ -30,7 +30,7 @@ def activity_section(activity: list[dict[str, Any]]) -> list[str]:
             td(num(r["accounts_active"]), True),
             td(num(r["posts"]), True),
             td(num(r["interactions"]), True),
-            td(num(r["median_er"], 3), True),
+            td(ratio(r["median_er"]), True),
             td(pct(r["video_share"]), True),
             td(num(r["audience_start"]), True),
             td(num(r["audience_end"]), True),
@@ -45,7 +45,7 @@ def activity_section(activity: list[dict[str, Any]]) -> list[str]:
         "active",
         "posts",
         "interactions",
-        "median er (%)",
+        "median er",
         "video share",
         "audience at start",
         "audience at end",
@@ -119,10 +119,10 @@ def collaboration_section(collaboration: list[dict[str, Any]]) -> list[str]:
             td(num(r["institutions"]), True),
             td(num(r["collab_posts"]), True),
             td(num(r["other_posts"]), True),
-            td(num(r["collab_median_er"], 3), True),
-            td(num(r["other_median_er"], 3), True),
-            td(num(r["median_er_difference"], 3), True),
-            td(f"{r['interval_low']:.3f} .. {r['interval_high']:.3f}" if r["interval_low"] is not None else "", True),
+            td(ratio(r["collab_median_er"]), True),
+            td(ratio(r["other_median_er"]), True),
+            td(ratio(r["median_er_difference"]), True),
+            td(f"{r['interval_low']:.4g} .. {r['interval_high']:.4g}" if r["interval_low"] is not None else "", True),
         ]
         for r in collaboration
     ]
@@ -165,7 +165,7 @@ def compare_section(data: dict[str, Any]) -> list[str]:
     rows = [
         [td(e(r["cluster"])), td(e(r["platform"]))]
         + [
-            td(num(r[f"{m}{suffix}"], 3 if m in ("median_er", "video_share") else 0), True)
+            td(ratio(r[f"{m}{suffix}"]) if m == "median_er" else num(r[f"{m}{suffix}"]), True)
             for m in ("accounts_active", "posts", "median_er")
             for suffix in ("_compare", "", "_change")
         ]
