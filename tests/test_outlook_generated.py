@@ -237,3 +237,35 @@ def test_gsm_outlook_json_and_html(generated, monkeypatch, capsys):
     assert page_path.read_text(encoding="utf-8") == page
     assert main(["outlook", "--edition", "2025", "--compare", "1999"]) == 2
     assert "1999" in capsys.readouterr().err
+
+
+def test_the_outlook_checks_pass_and_catch_a_tampered_outlook(generated, tmp_path):
+    """The checks read other tables than the ones they check: each passes on the built warehouse
+    and fails when the checked table loses or gains what the other side holds."""
+    import shutil
+
+    import duckdb
+
+    from checks import cleaned, outlook
+
+    wh, _source, _registry = generated
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(wh.path, copy)
+    with duckdb.connect(str(copy)) as conn:
+        for check in (
+            outlook.activity_matches_rankings,
+            outlook.top_posts_are_edition_posts,
+            outlook.churn_lists_registry_events,
+        ):
+            assert check(conn, "2025").passed, check.__name__
+        assert cleaned.post_details_complete(conn).passed
+        conn.execute("UPDATE main.outlook_activity SET posts = posts + 1 WHERE edition_id = '2025' AND platform = 'x'")
+        assert not outlook.activity_matches_rankings(conn, "2025").passed
+        conn.execute("UPDATE main.outlook_top_posts SET post_id = post_id || 'x' WHERE post_rank = 1")
+        bad = outlook.top_posts_are_edition_posts(conn, "2025")
+        assert not bad.passed and "no clean snapshot" in bad.description
+        conn.execute("DELETE FROM main.outlook_churn WHERE source = 'registry' AND event = 'merged'")
+        assert not outlook.churn_lists_registry_events(conn, "2025").passed
+        conn.execute("DELETE FROM clean.post_details WHERE rowid IN (SELECT rowid FROM clean.post_details LIMIT 3)")
+        lost = cleaned.post_details_complete(conn)
+        assert not lost.passed and lost.metadata["posts_without_details"] == 3
