@@ -301,7 +301,7 @@ def post_details_complete(
     silently drop out of the outlook's collaboration posts and the jury's links."""
     scope = resolve_scope(conn, edition, fetch_days)
     where = scope.where()
-    missing, orphans, posts = conn.execute(
+    ((missing, orphans, posts),) = conn.execute(
         f"""
         WITH posts AS (SELECT DISTINCT platform, account_id, post_id FROM clean.post_snapshots WHERE {where}),
              details AS (SELECT DISTINCT platform, account_id, post_id FROM clean.post_details)
@@ -312,7 +312,7 @@ def post_details_complete(
                                     AND s.source_position = d.source_position AND s.post_id = d.post_id)),
                (SELECT count(*) FROM posts)
         """
-    ).fetchone()
+    ).fetchall()  # one row (fetchall: typed, unlike fetchone)
     meta = {"posts": posts, "posts_without_details": missing, "details_without_snapshot": orphans}
     if missing or orphans:
         examples = records(

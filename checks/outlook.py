@@ -110,7 +110,7 @@ def churn_lists_registry_events(conn: duckdb.DuckDBPyConnection, edition: str | 
     missing_total, expected_total = 0, 0
     examples: list[dict] = []
     for ed in _editions(conn, "registry.editions", edition):
-        expected, missing = conn.execute(
+        ((expected, missing),) = conn.execute(
             f"""
             WITH expected AS (
                 SELECT l.institution_id, l.platform, l.account_id, l.event_date, l.event
@@ -128,7 +128,7 @@ def churn_lists_registry_events(conn: duckdb.DuckDBPyConnection, edition: str | 
             FROM expected x
             """,
             [ed, ed, ed],
-        ).fetchone()
+        ).fetchall()  # one row (fetchall: typed, unlike fetchone)
         expected_total += expected
         missing_total += missing
         if missing and len(examples) < 20:

@@ -13,6 +13,7 @@ from checks.catalog import (
     EXPORT_MATCHES_WAREHOUSE,
     MART_ASSETS,
     NOMINEES_CONSISTENT,
+    OUTLOOK_ASSETS,
     QUALITY_CHECKS,
     QUARANTINE_EMPTY,
     RANKS_CONTIGUOUS,
@@ -95,7 +96,9 @@ def test_catalog_keys_are_the_asset_keys(lead):
     }
     assert real <= paths  # every non-dbt asset is checked
     assert tuple(lead.rankings.UPSTREAM[0].path) in paths  # marts/rankings, which the rankings asset reads
-    assert paths - real == set(MART_ASSETS.values())
+    # the dbt assets checked: the marts, and the outlook's models (asset keys ["outlook", model])
+    checked_outlook = {OUTLOOK_ASSETS[m] for m in ("outlook_activity", "outlook_churn", "outlook_top_posts")}
+    assert paths - real == set(MART_ASSETS.values()) | checked_outlook
 
 
 def test_every_catalog_check_is_a_dagster_check_with_its_severity():

@@ -26,7 +26,7 @@ PLATFORM_COLORS = {
     "tiktok": "#25a3a8",
 }
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-STYLE = {
+STYLE: Any = {  # matplotlib types the keys as literals; Any keeps this one dict
     "svg.hashsalt": "gsm-outlook",
     "svg.fonttype": "none",
     "font.size": 9,
