@@ -12,7 +12,6 @@ import pandas as pd
 from gsm_platform.methodology import METHODOLOGY_FILE, Methodology
 from gsm_platform.registry import Editions, Registry, file_sha256
 
-
 # the registry's lifecycle events: an institution's (platform, account_id and handle NULL) or
 # one of its accounts'
 LIFECYCLE_COLUMNS = [

@@ -22,7 +22,7 @@ from gsm_platform.sources.demo.formats import (
 from gsm_platform.sources.demo.seeds import _h64
 
 
-def _shortcode(media_id: str) -> str:
+def _shortcode(media_id: int) -> str:
     """A stable Instagram-like shortcode of a synthetic media id (base64url digits)."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     value, out = int(media_id), ""
@@ -92,9 +92,7 @@ def _post_strings(
         for i in range(n):
             k = kinds[kind_l[i]]
             prod = "REELS" if (k == "VIDEO" and reels_l[i]) else "FEED"
-            together = (
-                f',"collaborators":{{"data":[{{"id":{leader_id},"username":{leader}}}]}}' if collab_l[i] else ""
-            )
+            together = f',"collaborators":{{"data":[{{"id":{leader_id},"username":{leader}}}]}}' if collab_l[i] else ""
             statics.append(
                 f'{{"id":"{ids[i]}","timestamp":"{iso[i]}+0000","media_type":"{k}",'
                 f'"media_product_type":"{prod}","caption":{texts[i]}{author}'
@@ -229,9 +227,7 @@ X_PARAMS = {
     "media.fields": "type,duration_ms,public_metrics",
     "max_results": "100",
 }
-TT_FIELDS = (
-    "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration,video_mention_list"
-)
+TT_FIELDS = "id,create_time,username,view_count,like_count,comment_count,share_count,video_duration,video_mention_list"
 IG_COLLECTOR = "17841400000000099"  # the instagram account the Business Discovery queries run as
 
 
