@@ -60,13 +60,13 @@ measures as (
 -- the window's months, weekdays (0 = Monday) and hours, so that a list has a place for every one
 months as (
 
-    select cast(month_start as date) as month_start
+    select cast(month_start as date) as month_start  -- noqa: RF02
     from outlook_params,
         range(
             cast({{ dbt.date_trunc('month', 'outlook_params.start_date') }} as date),
             cast(outlook_params.end_date as date),
             interval 1 month
-        ) as month_range (month_start)
+        )
 
 ),
 
@@ -79,8 +79,8 @@ cells as (
         hours.hour_of_day
 
     from tracked
-    cross join (select cast(range as {{ dbt.type_int() }}) as weekday from range(7)) as weekdays
-    cross join (select cast(range as {{ dbt.type_int() }}) as hour_of_day from range(24)) as hours
+    cross join (select cast(range as {{ dbt.type_int() }}) as weekday from range(7)) as weekdays  -- noqa: ST05
+    cross join (select cast(range as {{ dbt.type_int() }}) as hour_of_day from range(24)) as hours  -- noqa: ST05
 
 ),
 
@@ -138,7 +138,11 @@ hour_marginal as (
         list(cast(posts as {{ dbt.type_bigint() }}) order by hour_of_day) as posts_by_hour
 
     from (
-        select cluster, platform, hour_of_day, sum(posts) as posts
+        select
+            cluster,
+            platform,
+            hour_of_day,
+            sum(posts) as posts
         from hour_counts
         group by cluster, platform, hour_of_day
     ) as by_hour
@@ -169,8 +173,10 @@ month_lists as (
     select
         cluster,
         platform,
-        list({'month': strftime(month_start, '%Y-%m'), 'posts': cast(posts as {{ dbt.type_bigint() }})}
-            order by month_start) as posts_by_month
+        list(
+            { 'month': strftime(month_start, '%Y-%m'), 'posts': cast(posts as {{ dbt.type_bigint() }}) }
+            order by month_start
+        ) as posts_by_month
 
     from month_counts
     group by cluster, platform
@@ -188,8 +194,11 @@ follower_counts as (
         max(followers.followers) as followers
 
     from {{ ref('stg_clean__follower_snapshots') }} as followers
-    inner join (
-        select distinct cluster, platform, account_id
+    inner join (  -- noqa: ST05
+        select distinct
+            cluster,
+            platform,
+            account_id
         from {{ ref('int_edition_accounts') }}
         where edition_id = {{ edition_id() }}
     ) as accounts

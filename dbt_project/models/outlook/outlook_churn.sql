@@ -46,10 +46,12 @@ registry_events as (
         lifecycle.registry_event,
         lifecycle.event_date,
         'registry' as source,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             'previous: ' || lifecycle.previous_name,
             'into: ' || lifecycle.into_institution_id,
-            lifecycle.note), '') as detail
+            lifecycle.note
+        ), '') as detail
 
     from {{ ref('stg_registry__lifecycle_events') }} as lifecycle
     inner join institutions
@@ -88,7 +90,10 @@ account_posts as (
 
 registry_handles as (
 
-    select platform, account_id, min(handle) as handle
+    select
+        platform,
+        account_id,
+        min(handle) as handle
     from {{ ref('stg_registry__accounts') }}
     group by platform, account_id
 
@@ -106,7 +111,8 @@ posting_events as (
         event_kinds.event,
         cast(null as {{ dbt.type_string() }}) as registry_event,
         cast(case when event_kinds.event = 'started_posting' then account_posts.first_post_at
-            else account_posts.last_post_at end as date) as event_date,
+            else account_posts.last_post_at
+        end as date) as event_date,
         'observed' as source,
         case
             when event_kinds.event = 'started_posting'
@@ -119,7 +125,11 @@ posting_events as (
 
     from account_posts
     cross join outlook_params
-    inner join (select 'started_posting' as event union all select 'went_silent' as event) as event_kinds
+    inner join (  -- noqa: ST05
+        select 'started_posting' as event
+        union all
+        select 'went_silent' as event
+    ) as event_kinds
         on (event_kinds.event = 'started_posting' and account_posts.first_post_at >= outlook_params.quiet_start_until)
         or (event_kinds.event = 'went_silent' and account_posts.last_post_at < outlook_params.quiet_end_from)
     left join registry_handles
@@ -140,7 +150,12 @@ handles as (
         ) as previous_handle
 
     from {{ ref('stg_clean__follower_snapshots') }} as snapshots
-    inner join (select distinct platform, account_id from edition_accounts) as accounts
+    inner join (  -- noqa: ST05
+        select distinct
+            platform,
+            account_id
+        from edition_accounts
+    ) as accounts
         on snapshots.platform = accounts.platform
         and snapshots.account_id = accounts.account_id
     where snapshots.handle is not null
@@ -161,7 +176,7 @@ handle_events as (
         cast(handles.fetched_at as date) as event_date,
         'observed' as source,
         '@' || handles.previous_handle || ' -> @' || handles.handle || ' (profile fetched '
-            || strftime(handles.fetched_at, '%Y-%m-%d %H:%M') || ' WIB)' as detail
+        || strftime(handles.fetched_at, '%Y-%m-%d %H:%M') || ' WIB)' as detail
 
     from handles
     inner join edition_accounts

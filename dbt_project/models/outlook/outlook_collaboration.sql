@@ -11,4 +11,4 @@ collaboration as (
 
 )
 
-select * from collaboration
+select * from collaboration  -- noqa: AM04

@@ -40,21 +40,27 @@ details as (
         post_details.media_ref
 
     from {{ ref('stg_clean__post_details') }} as post_details
-    inner join (select distinct platform, account_id, post_id from posts) as edition_posts
+    inner join (  -- noqa: ST05
+        select distinct
+            platform,
+            account_id,
+            post_id
+        from posts
+    ) as edition_posts
         on post_details.platform = edition_posts.platform
         and post_details.account_id = edition_posts.account_id
         and post_details.post_id = edition_posts.post_id
     cross join edition_params
     qualify row_number() over (
-        partition by post_details.platform, post_details.account_id, post_details.post_id
-        order by
-            case when post_details.fetched_at <= edition_params.snapshot_cutoff_at then post_details.fetched_at end
+            partition by post_details.platform, post_details.account_id, post_details.post_id
+            order by
+                case when post_details.fetched_at <= edition_params.snapshot_cutoff_at then post_details.fetched_at end
                 desc nulls last,
-            post_details.fetched_at asc,
-            post_details.source_file asc,
-            post_details.source_line asc,
-            post_details.source_position asc
-    ) = 1
+                post_details.fetched_at asc,
+                post_details.source_file asc,
+                post_details.source_line asc,
+                post_details.source_position asc
+        ) = 1
 
 ),
 
@@ -112,7 +118,10 @@ flags as (
 
 leader_platforms as (
 
-    select distinct institution_id, platform from leaders
+    select distinct
+        institution_id,
+        platform
+    from leaders
 
 ),
 
@@ -138,8 +147,8 @@ final as (
         coalesce(flags.collab_mention, false) as collab_mention,
         leader_media.media_ref is not null as collab_same_media,
         coalesce(flags.collab_coauthor, false)
-            or coalesce(flags.collab_mention, false)
-            or leader_media.media_ref is not null as is_collaboration,
+        or coalesce(flags.collab_mention, false)
+        or leader_media.media_ref is not null as is_collaboration,
         posts.source_file,
         posts.source_line,
         posts.source_position

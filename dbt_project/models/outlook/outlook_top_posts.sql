@@ -65,7 +65,9 @@ candidates as (
     where
         case nominees.category
             when 'best_use_of_image' then posts.media_kind = 'image' and posts.er is not null
-            when 'best_use_of_video' then posts.media_kind = 'video' and (posts.views is not null or posts.er is not null)
+            when
+                'best_use_of_video'
+                then posts.media_kind = 'video' and (posts.views is not null or posts.er is not null)
             else posts.er is not null
         end
 
