@@ -60,13 +60,13 @@ measures as (
 -- the window's months, weekdays (0 = Monday) and hours, so that a list has a place for every one
 months as (
 
-    select cast(month_start as date) as month_start  -- noqa: RF02
+    select cast(month_range.month_start as date) as month_start
     from outlook_params,
         range(
             cast({{ dbt.date_trunc('month', 'outlook_params.start_date') }} as date),
             cast(outlook_params.end_date as date),
             interval 1 month
-        )
+        ) as month_range (month_start)
 
 ),
 
