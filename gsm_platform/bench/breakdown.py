@@ -165,6 +165,7 @@ _LAYOUT = (
     ("parse: follower snapshots", "clean/parse/*/followers", 1),
     ("parse: posts (unnest, checks, candidates)", "clean/parse/*/posts", 1),
     ("dedupe (identical snapshots)", ("clean/dedupe",), 1),
+    ("post details (the GSM Outlook's, one row per post)", ("clean/details",), 1),
     ("reconcile (ledgers)", ("clean/reconcile",), 1),
     ("guard (records recounted from JSON)", ("clean/guard",), 1),
     ("commit", ("clean/commit",), 1),
