@@ -182,7 +182,7 @@ def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_pa
     )
     assert result.success  # a failing WARN check does not fail the run
     evals = evaluations(result)
-    assert len(evals) == 15  # 12 of the catalog, post_details_complete, dbt's source freshness of the two cleaned tables
+    assert len(evals) == 15  # 12 of the catalog, post_details_complete, source freshness of the two cleaned tables
     warning = evals[("clean/quarantine", QUARANTINE_EMPTY)]
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
     assert warning.metadata["scope"].text == "fetch months 2025-03 (and envelopes without a readable fetch time)"
