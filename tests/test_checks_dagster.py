@@ -21,7 +21,7 @@ from checks.catalog import (
 )
 from checks.freshness import SOURCE_FRESHNESS
 from checks.outcome import ERROR, WARN
-from gsm_platform.resources import GsmInputs, Warehouse, dbt_resource, save_inputs
+from gsm_platform.resources import ApiSource, GsmInputs, Warehouse, dbt_resource, save_inputs
 from gsm_platform.vocabulary import CATEGORIES
 from tests.support import sample_editions, sample_registry
 
@@ -63,7 +63,7 @@ def materialized(result) -> set[str]:
 
 @pytest.fixture
 def resources():
-    return {"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource()}
+    return {"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource(), "api": ApiSource()}
 
 
 def use_inputs(tmp_path, input_dir: Path, registry_path: Path | None = None) -> None:
