@@ -60,7 +60,8 @@ def changed_since_last_run(
     conn: duckdb.DuckDBPyConnection, scope: Scope, numbers: dict[tuple[str, str], tuple]
 ) -> list[tuple[str, str]]:
     """The accounts whose numbers for this scope differ from what the last run of the same scope
-    recorded (or that it did not record), and records the new numbers for the next run."""
+    recorded (or that it did not record). Reads only: `record_numbers` records them once their
+    observations are logged, so a run killed in between observes them again on its rerun."""
     before = {
         (r[0], r[1]): tuple(r[2:])
         for r in conn.execute(
@@ -68,15 +69,25 @@ def changed_since_last_run(
             [scope.label],
         ).fetchall()
     }
-    changed = sorted(k for k, v in numbers.items() if before.get(k) != v)
-    conn.execute("DELETE FROM clean.account_pulls WHERE scope = ?", [scope.label])
-    if numbers:
-        conn.executemany(
-            f"INSERT INTO clean.account_pulls (platform, account_id, scope, {', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join('?' * (len(COLUMNS) + 3))})",
-            [(p, a, scope.label, *v) for (p, a), v in numbers.items()],
-        )
-    return changed
+    return sorted(k for k, v in numbers.items() if before.get(k) != v)
+
+
+def record_numbers(conn: duckdb.DuckDBPyConnection, scope: Scope, numbers: dict[tuple[str, str], tuple]) -> None:
+    """This run's numbers for the next run to compare with, replacing the scope's in one
+    transaction (a crash keeps the old ones whole, and the rerun observes again)."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute("DELETE FROM clean.account_pulls WHERE scope = ?", [scope.label])
+        if numbers:
+            conn.executemany(
+                f"INSERT INTO clean.account_pulls (platform, account_id, scope, {', '.join(COLUMNS)}) "
+                f"VALUES ({', '.join('?' * (len(COLUMNS) + 3))})",
+                [(p, a, scope.label, *v) for (p, a), v in numbers.items()],
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def observations(

@@ -76,6 +76,10 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
         observed = account_pulls.observations(numbers, changed, defined_accounts(context), scope)
         for observation in observed:
             context.log_event(observation)
+    # recorded only once the observations are in the event log: a kill -9 before this line makes
+    # the rerun observe the same accounts again instead of skipping them as unchanged
+    with warehouse.connect() as conn:
+        account_pulls.record_numbers(conn, scope, numbers)
     envelopes = [r for r in by_month if r[2] == "envelope"]
     table = (
         "| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"

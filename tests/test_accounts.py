@@ -125,7 +125,7 @@ def test_the_default_registry_has_an_asset_per_account(tmp_path):
 def test_a_run_observes_only_the_accounts_whose_numbers_changed():
     import duckdb
 
-    from assets.account_pulls import changed_since_last_run, observations
+    from assets.account_pulls import changed_since_last_run, observations, record_numbers
     from gsm_platform.accounting import Scope
     from gsm_platform.warehouse.ddl import DDL
 
@@ -134,10 +134,15 @@ def test_a_run_observes_only_the_accounts_whose_numbers_changed():
     scope, other = Scope("fetch months 2025-01"), Scope("fetch months 2025-02")
     numbers = {("x", "111"): (3, 10, 8, 2, 500, 1, None, None), ("x", "222"): (1, 0, 0, 1, 7, 0, None, None)}
     assert changed_since_last_run(conn, scope, numbers) == [("x", "111"), ("x", "222")]
+    # killed before its observations were logged (numbers not recorded): the rerun observes them again
+    assert changed_since_last_run(conn, scope, numbers) == [("x", "111"), ("x", "222")]
+    record_numbers(conn, scope, numbers)
     assert changed_since_last_run(conn, scope, numbers) == []  # a re-clean that changed nothing
     assert changed_since_last_run(conn, other, numbers) == [("x", "111"), ("x", "222")]  # another scope
     numbers[("x", "222")] = (2, 0, 0, 2, 9, 0, None, None)
     assert changed_since_last_run(conn, scope, numbers) == [("x", "222")]
+    record_numbers(conn, scope, numbers)
+    assert changed_since_last_run(conn, scope, numbers) == []
     # an account the loaded definitions do not show is not observed (Dagster would show a stray asset)
     obs = observations(numbers, [("x", "111"), ("x", "222")], {account_key("x", "222")}, scope)
     assert [o.asset_key for o in obs] == [account_key("x", "222")]
