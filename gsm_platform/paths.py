@@ -54,3 +54,14 @@ def run_config_path(home: Path | None = None) -> Path:
 def demo_input_dir(home: Path | None = None) -> Path:
     """Where the `demo` source writes its generated envelopes before they are landed."""
     return (home or gsm_home()) / "sources" / "demo" / "input"
+
+
+def write_text_aside(target: Path, text: str) -> None:
+    """Writes `text` beside `target` and renames it over: a crash or a full disk never leaves a
+    reader half a page (the old file stays whole until the rename)."""
+    part = target.with_name(f".{target.name}.part")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)

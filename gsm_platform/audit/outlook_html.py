@@ -16,7 +16,7 @@ from gsm_platform.audit import charts
 from gsm_platform.audit.html_parts import e, num, pct, ratio, table, td, top_posts_table
 from gsm_platform.audit.outlook import edition_row, outlook
 from gsm_platform.audit.report import CSS
-from gsm_platform.paths import under_home
+from gsm_platform.paths import under_home, write_text_aside
 
 TOP_EVENTS = 200  # churn events listed one by one; the counts cover them all
 
@@ -215,5 +215,5 @@ def write_outlook(conn: duckdb.DuckDBPyConnection, home: Path, edition: str, com
     data = outlook(conn, edition, compare)
     target = under_home("reports", edition, "outlook.html", home=home)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(data, edition_row(conn, edition)), encoding="utf-8")
+    write_text_aside(target, render(data, edition_row(conn, edition)))
     return target

@@ -21,7 +21,7 @@ import duckdb
 from gsm_platform.audit.explain import parse_labels
 from gsm_platform.audit.html_parts import e, top_posts_table
 from gsm_platform.audit.jury import JuryFile, default_jury_path, load_jury
-from gsm_platform.paths import under_home
+from gsm_platform.paths import under_home, write_text_aside
 from gsm_platform.rankings import ranking_rows
 from gsm_platform.registry import RegistryError
 from gsm_platform.vocabulary import CATEGORIES, PLATFORMS
@@ -372,5 +372,5 @@ def write_report(
     out_dir = out_dir or under_home("reports", edition, home=home)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
-    target.write_text(render(data, jury), encoding="utf-8")
+    write_text_aside(target, render(data, jury))
     return target
