@@ -82,7 +82,7 @@ def months_between(registered: Sequence[str], first: dt.date, last: dt.date) -> 
 
 def edition_asset_subset(asset_graph, edition_id: str, month_keys: list[str]) -> AssetGraphSubset:
     """Registry + landing, raw + cleaned over the given fetch months, dbt + rankings for the
-    edition."""
+    edition and its GSM Outlook (every edition-partitioned asset: the outlook models too)."""
     by_key = {}
     unpartitioned = {*REGISTRY_KEYS.values(), LANDING_KEY}
     for key in (*RAW_KEYS.values(), *CLEAN_KEYS):

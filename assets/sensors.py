@@ -30,6 +30,7 @@ from assets.backfill import (
 )
 from assets.edition_impact import built_edition_impacts, latest_clean
 from assets.jobs import AWARD_SELECTION, INGEST_JOB, award_job, ingest_job
+from assets.outlook_updates import UPDATE_TAG, outlook_after_update
 from assets.partitions import FETCH_MONTHS
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.methodology import load_methodology
@@ -130,7 +131,7 @@ def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Wareho
         return dg.SkipReason(f"{exc}; looking again at the next tick")
     requests = [
         dg.RunRequest(
-            partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}", tags={"gsm/update": i.reason[:200]}
+            partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}", tags={UPDATE_TAG: i.reason[:200]}
         )
         for i in impacts
         if i.changed
@@ -140,4 +141,4 @@ def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Wareho
     return dg.SensorResult(run_requests=requests, cursor=str(last_clean))
 
 
-SENSORS = [yearly_edition_backfill, built_edition_updates]
+SENSORS = [yearly_edition_backfill, built_edition_updates, outlook_after_update]  # the last: outlook_updates.py

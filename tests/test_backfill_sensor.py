@@ -104,6 +104,9 @@ def test_the_request_run_submits_the_edition_backfill(defs, gsm_home, monkeypatc
         assert sorted(by_key[RAW_KEYS["x"]].get_partition_keys()) == _months_of(request)
         assert list(by_key[RANKINGS_KEY].get_partition_keys()) == ["2020"]
         assert [k for k in by_key if k.path[0] == "marts"], "the dbt marts are part of the backfill"
+        outlook = [k for k in by_key if k.path[0] == "outlook"]
+        assert outlook, "and the edition's GSM Outlook"
+        assert all(list(by_key[k].get_partition_keys()) == ["2020"] for k in outlook)
         assert instance.has_dynamic_partition("edition", "2020")
 
 

@@ -90,7 +90,11 @@ def test_the_snapshot_covers_every_layer():
     groups = {a["group"] for a in stored["assets"].values()}
     assert {"registry", "raw", "cleaned", "staging", "intermediate", "marts", "award"} <= groups
     assert "rankings" in stored["assets"] and stored["assets"]["rankings"]["partitions"].endswith(":edition")
-    assert stored["checks"] and stored["sensors"] == ["built_edition_updates", "yearly_edition_backfill"]
+    assert stored["checks"] and stored["sensors"] == [
+        "built_edition_updates",
+        "outlook_after_update",
+        "yearly_edition_backfill",
+    ]
     assert {"ingest", "clean", "award"} <= set(stored["jobs"])
 
 
