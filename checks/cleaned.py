@@ -12,6 +12,7 @@ import duckdb
 from checks.outcome import CheckOutcome, FetchDays, fetch_day_filter, records, resolve_fetch_days, resolve_scope
 from gsm_platform import accounting
 from gsm_platform.parsing.sql import POST_RECORD, PROFILE_RECORD
+from gsm_platform.warehouse.rows import one_row
 
 # A follower count that moves more than this share within FOLLOWER_JUMP_DAYS is worth a look:
 # bought followers, a wrong account id, or a parser reading the wrong field.
@@ -301,7 +302,8 @@ def post_details_complete(
     silently drop out of the outlook's collaboration posts and the jury's links."""
     scope = resolve_scope(conn, edition, fetch_days)
     where = scope.where()
-    ((missing, orphans, posts),) = conn.execute(
+    missing, orphans, posts = one_row(
+        conn,
         f"""
         WITH posts AS (SELECT DISTINCT platform, account_id, post_id FROM clean.post_snapshots WHERE {where}),
              details AS (SELECT DISTINCT platform, account_id, post_id FROM clean.post_details)
@@ -311,8 +313,9 @@ def post_details_complete(
                                   WHERE s.source_file = d.source_file AND s.source_line = d.source_line
                                     AND s.source_position = d.source_position AND s.post_id = d.post_id)),
                (SELECT count(*) FROM posts)
-        """
-    ).fetchall()  # one row (fetchall: typed, unlike fetchone)
+        """,
+        what=f"the clean posts and their details ({scope.label})",
+    )
     meta = {"posts": posts, "posts_without_details": missing, "details_without_snapshot": orphans}
     if missing or orphans:
         examples = records(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from checks.outcome import MART_SCHEMA, CheckOutcome, records, require_relation
+from gsm_platform.warehouse.rows import one_row
 
 OUTLOOK_MODELS = ("outlook_activity", "outlook_churn", "outlook_collaboration", "outlook_top_posts")
 
@@ -110,7 +111,8 @@ def churn_lists_registry_events(conn: duckdb.DuckDBPyConnection, edition: str | 
     missing_total, expected_total = 0, 0
     examples: list[dict] = []
     for ed in _editions(conn, "registry.editions", edition):
-        ((expected, missing),) = conn.execute(
+        expected, missing = one_row(
+            conn,
             f"""
             WITH expected AS (
                 SELECT l.institution_id, l.platform, l.account_id, l.event_date, l.event
@@ -128,7 +130,8 @@ def churn_lists_registry_events(conn: duckdb.DuckDBPyConnection, edition: str | 
             FROM expected x
             """,
             [ed, ed, ed],
-        ).fetchall()  # one row (fetchall: typed, unlike fetchone)
+            what=f"the registry lifecycle events of edition {ed}'s window",
+        )
         expected_total += expected
         missing_total += missing
         if missing and len(examples) < 20:

@@ -128,12 +128,18 @@ def test_dbt_tests_render_the_vocabulary(compiled_manifest):
 
 @pytest.mark.e2e
 def test_marts_have_contracts_and_the_rules_have_unit_tests(compiled_manifest):
-    """Every mart is built under an enforced contract with a type for each column, and the
-    percentile and tie rules have dbt unit tests (dbt_project/models/*/_*__models.yml)."""
+    """Every mart and outlook table is built under an enforced contract with a type for each column,
+    and the percentile and tie rules have dbt unit tests (dbt_project/models/*/_*__models.yml)."""
     marts = [n for n in compiled_manifest["nodes"].values() if n["resource_type"] == "model" and "marts" in n["fqn"]]
     assert {n["name"] for n in marts} >= {*vocabulary.CATEGORIES, "rankings", "score_components"}
     for node in marts:
         assert node["config"]["contract"]["enforced"], node["name"]
         assert node["columns"] and all(c.get("data_type") for c in node["columns"].values()), node["name"]
+    # and the GSM Outlook's published tables (gsm outlook, the jury packet)
+    outlook = {n["name"]: n for n in compiled_manifest["nodes"].values() if n["resource_type"] == "model"}
+    for name in ("outlook_activity", "outlook_churn", "outlook_collaboration", "outlook_top_posts"):
+        node = outlook[name]
+        assert node["config"]["contract"]["enforced"], name
+        assert node["columns"] and all(c.get("data_type") for c in node["columns"].values()), name
     unit_models = {u["model"] for u in compiled_manifest["unit_tests"].values()}
     assert unit_models >= {"int_platform_scores", "most_active"}
