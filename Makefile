@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GSM_HOME ?= $(CURDIR)/.gsm
 EDITION ?= 2025
+# the demo's earlier edition (gsm generate --outlook-demo): what `gsm outlook --compare` compares with;
+# built first, from its own input folder, so that each run cleans the months landed so far only once
+EARLIER ?= 2024
+DEMO := $(GSM_HOME)/sources/demo
 SCALE ?= award
 
 .PHONY: install demo test test-fast test-ui lint format ui bench validate clean
@@ -21,13 +25,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gsm generate --scale quick --out $(GSM_HOME)/sources/demo
-	$(BIN)/gsm materialize --edition $(EDITION) --source demo
+	$(BIN)/gsm generate --scale quick --outlook-demo --out $(DEMO)
+	$(BIN)/gsm materialize --edition $(EARLIER) --source files --input $(DEMO)/earlier/input \
+		--registry $(DEMO)/registry.yaml --editions $(DEMO)/editions.yaml
+	$(BIN)/gsm materialize --edition $(EDITION) --source demo --registry $(DEMO)/registry.yaml --editions $(DEMO)/editions.yaml
 	$(BIN)/gsm rankings --edition $(EDITION) --nominees
 	$(BIN)/gsm report --edition $(EDITION)
-	$(BIN)/gsm outlook --edition $(EDITION)
+	$(BIN)/gsm outlook --edition $(EDITION) --compare $(EARLIER)
 	@echo
-	@echo "The GSM Outlook: $(GSM_HOME)/reports/$(EDITION)/outlook.html (gsm outlook --edition $(EDITION) --format json)"
+	@echo "The GSM Outlook: $(GSM_HOME)/reports/$(EDITION)/outlook.html, beside the demo's earlier edition $(EARLIER)"
+	@echo "  (gsm outlook --edition $(EDITION) --compare $(EARLIER) [--format json])"
 	@echo "The jury's report, with each nominee's best posts: $(GSM_HOME)/reports/$(EDITION)/index.html"
 	@echo "Open the Dagster UI on this state: make ui   (then http://127.0.0.1:3000)"
 

@@ -27,7 +27,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"gsm generate: --scale must be quick, award or a number (got {args.scale!r})", file=sys.stderr)
             return 2
-    report = generate(Path(args.out), scale)
+    report = generate(Path(args.out), scale, outlook_demo=args.outlook_demo)
     print(f"wrote {args.out}: {report}")
     return 0
 
@@ -248,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="write a deterministic demo data set (registry, editions, envelopes)")
     g.add_argument("--scale", default="quick", help="quick | award | a multiple of award scale (e.g. 0.1, 10)")
     g.add_argument("--out", required=True, help="output directory")
+    g.add_argument(
+        "--outlook-demo",
+        action="store_true",
+        help="with --scale quick: what the GSM Outlook's demo needs: an earlier edition with data (for --compare) "
+        "and a merger inside the window",
+    )
     g.set_defaults(func=cmd_generate)
 
     m = sub.add_parser("materialize", help="materialize every asset an edition needs, through Dagster")

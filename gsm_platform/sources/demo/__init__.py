@@ -12,7 +12,10 @@ envelope, in the body shapes the platforms document (the same shapes the parsers
 Scales
 - "quick": the shipped default registry and editions files, copied unchanged; data for the
   latest edition only (institutions of its clusters, accounts on its platforms), about
-  240k post records so the whole pipeline runs in a minute or two.
+  240k post records so the whole pipeline runs in a minute or two. With outlook_demo (make
+  demo), also an earlier demo edition with data in out_dir/earlier/input/ and a synthetic
+  merger appended to the copies (docs/outlook.md, "The demo"); the latest edition's files
+  stay byte-identical.
 - "award" (= 1.0) or a number k: shaped like the 2020 edition: a generated registry of 249
   institutions (34 kementerian, 50 lembaga, 34 pemprov, 131 bumn; real names of the default
   registry where it has them, numbered synthetic ones where not), each with a facebook,

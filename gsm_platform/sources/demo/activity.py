@@ -96,6 +96,9 @@ class _Account:
     leader_id: str = ""
     previous_handle: str = ""
     renamed_day: int = 0  # WIB day number from which the profile shows `handle`
+    # 0 for the latest edition's data; an earlier demo edition's accounts draw their post ids from
+    # space 1 (posts.py), so the two editions' posts never share an id
+    id_space: int = 0
 
 
 def _accounts_for(reg: Registry, edition: Edition, frame: _Frame) -> list[_Account]:

@@ -21,6 +21,11 @@ from gsm_platform.sources.demo.formats import (
 )
 from gsm_platform.sources.demo.seeds import _h64
 
+# the account numbers an id space spans: more than any plan holds (the award scale's ~1,000), so an
+# earlier edition's account numbers (num + 20,000) feed other instagram and youtube ids; tiktok and
+# x ids carry the publication time too
+ID_SPACE_ACCOUNTS = 20_000
+
 
 def _shortcode(media_id: int) -> str:
     """A stable Instagram-like shortcode of a synthetic media id (base64url digits)."""
@@ -46,7 +51,7 @@ def _post_strings(
     """(platform id per post, function building each snapshot's record strings)."""
     iso = _iso(sk.t)
     texts = [_TEXTS[i] for i in text_idx.tolist()]
-    num = a.num
+    num = a.num + a.id_space * ID_SPACE_ACCOUNTS  # ids from num: another space, other ids
     post = sk.post
     kind_l = kind.tolist()
     collab_l = collab.tolist()
@@ -54,7 +59,7 @@ def _post_strings(
     leader_id = json.dumps(a.leader_id)
 
     if p == "facebook":
-        base = 10**15 + _h64("fb", a.account_id) % 10**15
+        base = 10**15 + (_h64("fb", a.account_id, a.id_space) if a.id_space else _h64("fb", a.account_id)) % 10**15
         att = [f',"attachments":{{"data":[{{"media_type":"{k}"}}]}}' if k else "" for k in kinds]
         author = f'"from":{{"name":{json.dumps(a.name, ensure_ascii=False)},"id":{json.dumps(a.account_id)}}}'
         tag = f',"message_tags":[{{"id":{leader_id},"name":{leader},"type":"user"}}]'

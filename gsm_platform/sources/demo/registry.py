@@ -25,6 +25,32 @@ AWARD_EDITION: dict[str, Any] = {
     "platforms": list(AWARD_PLATFORMS),
     "methodology": "v1",
 }
+# The demo's earlier edition (gsm generate --scale quick --outlook-demo): not an edition of the
+# shipped editions file, data of its own (its own seed and post ids), so that the GSM Outlook's
+# --compare has an earlier edition to compare on the demo. Its window ends early enough that its
+# last pull (37 days after its end) comes a month before the latest edition's first (14 days
+# before its start): no fetch month holds both, and the latest edition's rankings stay the same.
+# The 2024 cabinet change (October 2024) comes after it: only the ministries before it post in it.
+EARLIER_EDITION: dict[str, Any] = {
+    "id": "2024",
+    "name": "GSM Award 2024 (demo edition)",
+    "start": "2023-07-01",
+    "end": "2024-07-01",
+    # the four platforms of the 2020 edition: TikTok joins in 2025 (and ~15% fewer files to land)
+    "platforms": ["facebook", "instagram", "x", "youtube"],
+    "methodology": "v1",
+}
+# The demo's merger (gsm generate --outlook-demo): the shipped registry, real, has no merger inside
+# the latest edition's window, and the GSM Outlook's churn lists the registry's mergers. A
+# synthetic agency with no account, merged into BPS: it gives the churn its `merged` event and
+# changes no ranking and no generated file (no account: nothing to post, nothing to score).
+DEMO_MERGER: dict[str, Any] = {
+    "id": "demo-badan-statistik-sintetis",
+    "name": "Badan Statistik Sintetis (demo)",
+    "cluster": "lembaga",
+    "date": "2025-03-03",
+    "into": "bps",
+}
 ACCOUNT_IDS_NOTE = (
     "The account ids and handles in this file are the demo generator's synthetic ids "
     "(gsm generate), not the institutions' real accounts."
@@ -163,3 +189,46 @@ def _trimmed_registry_text(reg: Registry, max_institutions: int) -> tuple[str, R
     )
     text = header + json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     return text, Registry.model_validate(data)
+
+
+def _earlier_edition_text(latest_clusters: list[str]) -> str:
+    """The editions file entry of the demo's earlier edition (the latest edition's clusters),
+    appended to the copied editions file."""
+    e = EARLIER_EDITION
+    return (
+        "\n".join(
+            [
+                "",
+                "  # Written by the demo generator (gsm generate --outlook-demo), not a real edition: synthetic",
+                "  # data of its own, so that `gsm outlook --compare` has an earlier edition on the demo.",
+                f'  - id: "{e["id"]}"',
+                f"    name: {_yaml_str(e['name'])}",
+                f"    start: {e['start']}",
+                f"    end: {e['end']}",
+                f"    clusters: [{', '.join(latest_clusters)}]",
+                f"    platforms: [{', '.join(e['platforms'])}]",
+                f"    methodology: {e['methodology']}",
+            ]
+        )
+        + "\n"
+    )
+
+
+def _demo_merger_text() -> str:
+    """The registry entry of the demo's merger, appended to the copied registry (its last list)."""
+    m = DEMO_MERGER
+    note = "synthetic, written by the demo generator: the demo's merger (no account, so it ranks nowhere)"
+    return (
+        "\n".join(
+            [
+                "",
+                "  # Written by the demo generator (gsm generate --outlook-demo), not a real institution.",
+                f"  - id: {m['id']}",
+                f"    name: {_yaml_str(m['name'])}",
+                f"    cluster: {m['cluster']}",
+                "    lifecycle:",
+                f"      - {{date: {m['date']}, event: merged, into: {m['into']}, note: {_yaml_str(note)}}}",
+            ]
+        )
+        + "\n"
+    )
