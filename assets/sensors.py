@@ -9,6 +9,9 @@
 
 Dagster schedules can only launch job runs, and the yearly backfill needs runs in order, so
 both are sensors. A sensor never waits for the warehouse: it skips its tick.
+
+A third, `outlook_after_update` (assets/outlook_updates.py; running by default, it acts only on
+the award runs of `built_edition_updates`), rebuilds the GSM Outlook of an edition after them.
 """
 
 from __future__ import annotations
