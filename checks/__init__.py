@@ -5,7 +5,8 @@
   functions `(conn, edition | None, **scope) -> CheckOutcome` over the DuckDB warehouse.
 - checks/suites.py: the Great Expectations suites of the cleaned tables (`run_suite`).
 - checks/definitions.py: the Dagster asset checks wrapping them (`ALL_CHECKS`).
-- checks/freshness.py: dbt's source freshness of the cleaned snapshots, as a (warning) asset check.
+- checks/freshness.py: the source freshness _sources.yml declares on the cleaned snapshots, dbt's rule applied in SQL,
+  as a (warning) asset check.
 
 `ALL_CHECKS` is loaded on first use so that `gsm quality`, which runs the plain functions,
 does not import Dagster.

@@ -112,7 +112,7 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
     for c in QUALITY_CHECKS:
         if c.group is not None:
             groups.setdefault(c.group, []).append(c)
-    # dbt's source freshness is not a check function of the catalog: dbt computes it (checks/freshness.py)
+    # source freshness is not a check function of the catalog: its rule is dbt's, in _sources.yml (checks/freshness.py)
     return singles + [_group(name, cs) for name, cs in groups.items()] + [source_freshness_checks]
 
 

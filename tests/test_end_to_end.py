@@ -171,7 +171,7 @@ def test_every_surface_shows_the_same_counts_for_the_same_scope(small_edition, c
         clean_run = next(r for r in instance.get_runs() if r.job_name == "clean")
         checks = {
             e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-            # the run's log also holds plain log lines (dbt's source freshness logs its command)
+            # the run's log also holds plain log lines, not only Dagster events
             for e in (r.get_dagster_event() for r in instance.all_logs(clean_run.run_id) if r.is_dagster_event)
             if e.event_type_value == "ASSET_CHECK_EVALUATION"
         }
