@@ -70,16 +70,16 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
             counts, by_month, posts, followers, details = _ledgers(conn, scope)
         with phases.phase("clean/account_pulls"):
             numbers = account_pulls.account_numbers(conn, scope)
-            changed = account_pulls.changed_since_last_run(conn, scope, numbers)
     # each account's pull history (assets/account_pulls.py): only the accounts whose numbers changed
     with phases.phase("clean/account_observations"):
-        observed = account_pulls.observations(numbers, changed, defined_accounts(context), scope)
+        observed = account_pulls.observations(numbers, defined_accounts(context), scope)
         for observation in observed:
             context.log_event(observation)
     # recorded only once the observations are in the event log: a kill -9 before this line makes
     # the rerun observe the same accounts again instead of skipping them as unchanged
-    with warehouse.connect() as conn:
+    with phases.phase("clean/account_pulls_record"), warehouse.connect() as conn:
         account_pulls.record_numbers(conn, scope, numbers)
+    changed = int(numbers["changed"].sum())
     envelopes = [r for r in by_month if r[2] == "envelope"]
     table = (
         "| fetch month | platform | envelopes read | parsed | quarantined whole |\n|---|---|---|---|---|\n"
@@ -107,8 +107,8 @@ def cleaned(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "accounts_with_data": len(numbers),
             "accounts_observed": dg.MetadataValue.md(
                 f"{len(observed)} account assets observed (their numbers for these months changed; "
-                f"{len(numbers) - len(changed)} unchanged, "
-                f"{len(changed) - len(observed)} not in the loaded definitions)"
+                f"{len(numbers) - changed} unchanged, "
+                f"{changed - len(observed)} not in the loaded definitions)"
             ),
         },
     )

@@ -123,27 +123,64 @@ def test_the_default_registry_has_an_asset_per_account(tmp_path):
 
 
 def test_a_run_observes_only_the_accounts_whose_numbers_changed():
+    import datetime as dt
+
     import duckdb
 
-    from assets.account_pulls import changed_since_last_run, observations, record_numbers
+    from assets.account_pulls import account_numbers, observations, record_numbers
     from gsm_platform.accounting import Scope
     from gsm_platform.warehouse.ddl import DDL
 
     conn = duckdb.connect()
     conn.execute(DDL)
-    scope, other = Scope("fetch months 2025-01"), Scope("fetch months 2025-02")
-    numbers = {("x", "111"): (3, 10, 8, 2, 500, 1, None, None), ("x", "222"): (1, 0, 0, 1, 7, 0, None, None)}
-    assert changed_since_last_run(conn, scope, numbers) == [("x", "111"), ("x", "222")]
+    conn.execute(
+        """CREATE OR REPLACE TABLE registry.accounts AS
+           SELECT * FROM (VALUES ('x', '111'), ('x', '222'), ('x', '333')) t(platform, account_id)"""
+    )
+
+    def envelope(account_id: str, day: int) -> None:
+        fetched = dt.datetime(2025, 1, day, 9)
+        conn.execute(
+            "INSERT INTO raw.envelopes (source_file, source_line, platform, kind, account_id, fetched_at, fetch_date,"
+            " text) VALUES ('f', ?, 'x', 'posts', ?, ?, ?, '{}')",
+            [day * 1000 + int(account_id), account_id, fetched, fetched.date()],
+        )
+
+    def changed(scope: Scope) -> list[tuple[str, str]]:
+        numbers = account_numbers(conn, scope)
+        return [(r.platform, r.account_id) for r in numbers[numbers["changed"]].itertuples()]
+
+    for account_id, day in (("111", 2), ("111", 3), ("222", 2)):  # 333 has no data: never observed
+        envelope(account_id, day)
+    conn.execute(
+        "INSERT INTO clean.follower_snapshots (platform, account_id, fetched_at, fetch_date, followers, origin,"
+        " source_file, source_line) VALUES ('x', '222', TIMESTAMP '2025-01-02 09:00:00', DATE '2025-01-02', 7,"
+        " 'profile', 'f', 1)"
+    )
+    scope, other = Scope("fetch months 2025-01", ((dt.date(2025, 1, 1), dt.date(2025, 2, 1)),)), Scope("other")
+    assert changed(scope) == [("x", "111"), ("x", "222")]
     # killed before its observations were logged (numbers not recorded): the rerun observes them again
-    assert changed_since_last_run(conn, scope, numbers) == [("x", "111"), ("x", "222")]
+    assert changed(scope) == [("x", "111"), ("x", "222")]
+    record_numbers(conn, scope, account_numbers(conn, scope))
+    assert changed(scope) == []  # a re-clean that changed nothing
+    assert changed(other) == [("x", "111"), ("x", "222")]  # another scope
+    envelope("222", 4)
+    assert changed(scope) == [("x", "222")]
+    numbers = account_numbers(conn, scope)
     record_numbers(conn, scope, numbers)
-    assert changed_since_last_run(conn, scope, numbers) == []  # a re-clean that changed nothing
-    assert changed_since_last_run(conn, other, numbers) == [("x", "111"), ("x", "222")]  # another scope
-    numbers[("x", "222")] = (2, 0, 0, 2, 9, 0, None, None)
-    assert changed_since_last_run(conn, scope, numbers) == [("x", "222")]
-    record_numbers(conn, scope, numbers)
-    assert changed_since_last_run(conn, scope, numbers) == []
+    assert changed(scope) == []
+    # the numbers are recorded exactly (NULLs, times), each count from its own table
+    assert conn.execute(
+        "SELECT account_id, envelopes, followers_last, first_fetch, last_fetch FROM clean.account_pulls ORDER BY 1"
+    ).fetchall() == [
+        ("111", 2, None, dt.datetime(2025, 1, 2, 9), dt.datetime(2025, 1, 3, 9)),
+        ("222", 2, 7, dt.datetime(2025, 1, 2, 9), dt.datetime(2025, 1, 4, 9)),
+    ]
     # an account the loaded definitions do not show is not observed (Dagster would show a stray asset)
-    obs = observations(numbers, [("x", "111"), ("x", "222")], {account_key("x", "222")}, scope)
+    numbers["changed"] = True
+    obs = observations(numbers, {account_key("x", "222")}, scope)
     assert [o.asset_key for o in obs] == [account_key("x", "222")]
-    assert obs[0].metadata["envelopes_landed"].value == 2 and obs[0].metadata["followers_last"].value == 9
+    assert obs[0].metadata["envelopes_landed"].value == 2 and obs[0].metadata["followers_last"].value == 7
+    assert obs[0].metadata["last_fetch"].value == "2025-01-04 09:00:00"
+    [none] = observations(numbers, {account_key("x", "111")}, scope)
+    assert none.metadata["followers_last"].value == "(no follower snapshot)"
