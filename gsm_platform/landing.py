@@ -34,6 +34,8 @@ from gsm_platform.parsing.sql import wib
 from gsm_platform.registry import file_sha256
 
 COPY_CHUNK = 1 << 20
+# a file up to this size is read whole, hashed, and written only if its hash is new (_copy_hashing)
+WHOLE_READ = 64 << 20
 # landing/<dir> whose files are written there by a source itself (the api pulls): a file there
 # that no row knows is data not registered yet, never an orphan copy
 WRITTEN_IN_PLACE = ("api",)
@@ -104,20 +106,32 @@ def _landed_name(rel: Path, sha: str) -> Path:
     return rel.with_name(f"{rel.name}.{sha[:12]}")
 
 
-def _copy_hashing(src: Path, tmp: Path) -> str:
-    """Copy src to tmp and return the sha256 of the bytes copied (one read of src)."""
+def _copy_hashing(src: Path, tmp: Path, known: set[str]) -> str:
+    """Copy src to tmp and return the sha256 of the bytes copied, reading src once. A file of at
+    most WHOLE_READ bytes (every envelope file seen so far: 8 KB on average at award scale) is
+    read whole and hashed before anything is written, so a file landed before (its hash in
+    `known`) costs that one read and no write: tmp is then not created. A bigger one is hashed
+    as it is copied (memory stays bounded), and the caller removes the copy if it was known.
+    Before, every file was read twice: once to hash it for the skip test, once to copy it."""
     digest = hashlib.sha256()
     flags = os.O_RDONLY | (os.O_NOFOLLOW if not src.is_symlink() else 0)
-    with os.fdopen(os.open(src, flags), "rb") as fin, open(tmp, "xb") as fout:
-        copied = 0
-        while chunk := fin.read(COPY_CHUNK):
-            digest.update(chunk)
-            fout.write(chunk)
-            copied += len(chunk)
-            if copied == len(chunk):
-                faults.point("landing.copy")  # kill -9 here in the fault tests: a .part is left
-        fout.flush()
-        os.fsync(fout.fileno())
+    with os.fdopen(os.open(src, flags), "rb") as fin:
+        head = fin.read(WHOLE_READ + 1)
+        digest.update(head)
+        if len(head) <= WHOLE_READ and digest.hexdigest() in known:
+            return digest.hexdigest()
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "xb") as fout:
+            chunks = (head[i : i + COPY_CHUNK] for i in range(0, len(head), COPY_CHUNK))
+            for n, chunk in enumerate(chunks):
+                fout.write(chunk)
+                if n == 0:
+                    faults.point("landing.copy")  # kill -9 here in the fault tests: a .part is left
+            while chunk := fin.read(COPY_CHUNK):
+                digest.update(chunk)
+                fout.write(chunk)
+            fout.flush()
+            os.fsync(fout.fileno())
     return digest.hexdigest()
 
 
@@ -135,16 +149,13 @@ def land_directory(conn: duckdb.DuckDBPyConnection, input_dir: Path, home: Path,
         files = envelope_files(input_dir, report.refused)
     for src in files:
         with copying.running():
-            if file_sha256(src) in known:  # a read, no write, for the files landed before
-                continue
             rel = Path("landing") / source / src.relative_to(input_dir)
             dest = home / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
             tmp = dest.with_name(dest.name + ".part")
             tmp.unlink(missing_ok=True)
-            sha = _copy_hashing(src, tmp)
-            if sha in known:  # it changed into content landed before, while we read it
-                tmp.unlink()
+            sha = _copy_hashing(src, tmp, known)
+            if sha in known:  # landed before: one read and no write, unless bigger than WHOLE_READ
+                tmp.unlink(missing_ok=True)
                 continue
             if dest.exists():  # same name, other content: keep both, never overwrite
                 rel = _landed_name(rel, sha)

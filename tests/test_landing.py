@@ -79,3 +79,37 @@ def test_cleaning_marks_what_it_read_even_a_file_without_any_post(gsm_home, tmp_
     ]
     conn.close()
     assert uncleaned_months() == []
+
+
+@pytest.mark.parametrize("whole_read", [64 << 20, 100])  # read whole (the usual case), or streamed
+def test_each_file_is_read_once_and_a_file_landed_before_is_not_written(tmp_path, monkeypatch, whole_read):
+    """Landing hashes while it copies: one read of each new file; a file landed before costs one
+    read and no write (when it fits WHOLE_READ; a bigger one is copied and its copy removed)."""
+    import os
+
+    monkeypatch.setattr(landing, "WHOLE_READ", whole_read)
+    monkeypatch.setattr(landing, "COPY_CHUNK", 64)  # several chunks per file
+    inp = tmp_path / "input"
+    shutil.copytree(FIXTURES_SAMPLES, inp)
+    home = tmp_path / "home"
+    reads: dict[str, int] = {}
+    real_open = os.open
+
+    def counting_open(path, flags, *args, **kwargs):
+        if str(path).startswith(str(inp)):
+            reads[str(path)] = reads.get(str(path), 0) + 1
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(landing.os, "open", counting_open)
+    conn = warehouse.connect(home / "warehouse.duckdb")
+    first = landing.land_directory(conn, inp, home, "files")
+    assert first.files and set(reads.values()) == {1}  # one read per file
+    landed = {f.path: f.sha256 for f in first.files}
+    for path, sha in landed.items():
+        assert landing.file_sha256(home / path) == sha  # the hash is that of the landed bytes
+    before = sorted(p.relative_to(home) for p in (home / "landing").rglob("*"))
+    reads.clear()
+    again = landing.land_directory(conn, inp, home, "files")
+    conn.close()
+    assert again.files == [] and set(reads.values()) == {1}
+    assert sorted(p.relative_to(home) for p in (home / "landing").rglob("*")) == before  # no .part left

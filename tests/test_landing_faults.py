@@ -116,10 +116,10 @@ def test_the_sha256_is_that_of_the_bytes_landed_even_if_the_file_changes_meanwhi
     original = landing._copy_hashing
     target = source / "a.jsonl"
 
-    def changing(src, tmp):
+    def changing(src, tmp, known):
         if src == target:
-            target.write_text(_page(99) + "\n")  # changed after the skip check read it, before the copy
-        return original(src, tmp)
+            target.write_text(_page(99) + "\n")  # changed after the files were listed, before the copy
+        return original(src, tmp, known)
 
     monkeypatch.setattr(landing, "_copy_hashing", changing)
     home = tmp_path / "home"
