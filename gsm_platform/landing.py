@@ -17,11 +17,12 @@ that leads outside it is refused with a reason (landing metadata, log, terminal)
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,9 +131,45 @@ def _copy_hashing(src: Path, tmp: Path, known: set[str]) -> str:
             while chunk := fin.read(COPY_CHUNK):
                 digest.update(chunk)
                 fout.write(chunk)
-            fout.flush()
-            os.fsync(fout.fileno())
     return digest.hexdigest()
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError):  # not Linux
+        return None
+
+
+SYNCFS = _syncfs()
+
+
+def make_durable(home: Path, files: list[LandedFile]) -> None:
+    """The copies of `files` on disk before the transaction that records them commits. One
+    syncfs(2) of the landing's filesystem per batch instead of an fsync per file: measured here,
+    1,000 files of 8 KB took 4.1-5.7 s with an fsync each and 0.05-0.12 s with one syncfs (on a
+    disk shared with other writers: the landing's copy was 45 s of a 0.1x bench run, 28,080
+    files). What a power loss can leave is unchanged: a copy that no committed row knows, which
+    `recover` removes; a write-back error fails the landing as an fsync's would (syncfs reports
+    the filesystem's write-back errors since Linux 5.8). Without syncfs (not Linux), each file is
+    fsynced."""
+    if not files:
+        return
+    if SYNCFS is not None:
+        fd = os.open(home / files[0].path, os.O_RDONLY)
+        try:
+            if SYNCFS(fd) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err), str(home / files[0].path))
+        finally:
+            os.close(fd)
+        return
+    for f in files:
+        fd = os.open(home / f.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def land_directory(conn: duckdb.DuckDBPyConnection, input_dir: Path, home: Path, source: str) -> Landing:
@@ -166,9 +203,13 @@ def land_directory(conn: duckdb.DuckDBPyConnection, input_dir: Path, home: Path,
             pending.append(LandedFile(rel.as_posix(), sha, dest.stat().st_size, str(src)))
             pending_bytes += pending[-1].bytes
         if pending_bytes >= 64 << 20:  # index as we go: a crash loses at most this much copying
+            with copying.running():
+                make_durable(home, pending)
             with indexing.running():
                 _index_and_record(conn, home, pending, source, report)
             pending, pending_bytes = [], 0
+    with copying.running():
+        make_durable(home, pending)
     with indexing.running():
         _index_and_record(conn, home, pending, source, report)
     copying.record("landing/copy_hash", files=len(report.files))

@@ -113,3 +113,46 @@ def test_each_file_is_read_once_and_a_file_landed_before_is_not_written(tmp_path
     conn.close()
     assert again.files == [] and set(reads.values()) == {1}
     assert sorted(p.relative_to(home) for p in (home / "landing").rglob("*")) == before  # no .part left
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_every_copy_is_on_disk_before_the_transaction_that_records_it(tmp_path, monkeypatch, syncfs):
+    """One syncfs per batch (or, without it, an fsync per file), always before the files' rows
+    are committed: a copy recorded as landed is never one the disk has not got."""
+    import os
+
+    inp = tmp_path / "input"
+    shutil.copytree(FIXTURES_SAMPLES, inp)
+    home = tmp_path / "home"
+    synced: list[str] = []
+    calls = {"syncfs": 0, "fsync": 0}
+    real_syncfs, real_fsync = landing.SYNCFS, os.fsync
+
+    def counting_syncfs(fd):
+        calls["syncfs"] += 1
+        return real_syncfs(fd) if real_syncfs else 0
+
+    def counting_fsync(fd):
+        calls["fsync"] += 1
+        return real_fsync(fd)
+
+    monkeypatch.setattr(landing, "SYNCFS", counting_syncfs if syncfs else None)
+    monkeypatch.setattr(landing.os, "fsync", counting_fsync)
+    real_durable, real_index = landing.make_durable, landing._index_and_record
+
+    def durable(home_, files):
+        real_durable(home_, files)
+        synced.extend(f.path for f in files)
+
+    def index(conn, home_, files, source, report):
+        assert {f.path for f in files} <= set(synced)  # on disk before they are recorded
+        return real_index(conn, home_, files, source, report)
+
+    monkeypatch.setattr(landing, "make_durable", durable)
+    monkeypatch.setattr(landing, "_index_and_record", index)
+    monkeypatch.setattr(landing, "COPY_CHUNK", 64)
+    conn = warehouse.connect(home / "warehouse.duckdb")
+    report = landing.land_directory(conn, inp, home, "files")
+    conn.close()
+    assert report.files and sorted(synced) == sorted(f.path for f in report.files)
+    assert calls == ({"syncfs": 1, "fsync": 0} if syncfs else {"syncfs": 0, "fsync": len(report.files)})
