@@ -162,7 +162,15 @@ def measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         cfg = json.loads((run_home / "config.json").read_text())
         save_inputs(cfg | {"input_dir": str(extra)})
         sampler.reset()
-        update, inc_s, inc_cpu = _timed(lambda: pipeline.run_update(quiet=True))
+        day_log = run_home / "bench-phases-day.jsonl"
+        os.environ[phases.ENV] = str(day_log)  # the day's own phases, apart from the full run's
+        events_before = events.snapshot()
+        try:
+            update, inc_s, inc_cpu = _timed(lambda: pipeline.run_update(quiet=True))
+        finally:
+            os.environ.pop(phases.ENV)
+        day_phases = breakdown.read_phases(day_log)
+        day_events = [after - before for after, before in zip(events.snapshot(), events_before, strict=True)]
         result["incremental_day"] = {
             "fetch_day": new_day.isoformat(),
             "envelopes": n_env,
@@ -173,11 +181,20 @@ def measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
             "editions": update["editions"],
             "share_of_full": round(inc_s / full_s, 4),
             "peak_tree_rss_gib": round(sampler.peak / 2**30, 3),
+            "phases": day_phases,
+            "dagster_events": dict(zip(("events", "wall_s", "cpu_s"), day_events, strict=True)),
         }
         print(
             f"incremental day {new_day}: {inc_s:.1f} s = {inc_s / full_s:.1%} of the full run {update['timings']}; "
             f"rebuilt: {update['rebuilt'] or 'none'}",
             flush=True,
+        )
+        costliest = sorted(day_phases.items(), key=lambda kv: -kv[1]["wall_s"])[:8]
+        print("  the day's costliest phases: " + ", ".join(f"{k} {v['wall_s']:.2f} s" for k, v in costliest))
+        print(
+            "  the day's Dagster events: {events} ({wall_s:.2f} s)".format(
+                **result["incremental_day"]["dagster_events"]
+            )
         )
 
         # 4. what the day costs when it does change the edition (a late pull inside its window,
