@@ -140,8 +140,8 @@ def test_every_copy_is_on_disk_before_the_transaction_that_records_it(tmp_path, 
     monkeypatch.setattr(landing.os, "fsync", counting_fsync)
     real_durable, real_index = landing.make_durable, landing._index_and_record
 
-    def durable(home_, files):
-        real_durable(home_, files)
+    def durable(home_, files, *watch):
+        real_durable(home_, files, *watch)
         synced.extend(f.path for f in files)
 
     def index(conn, home_, files, source, report):
@@ -156,3 +156,29 @@ def test_every_copy_is_on_disk_before_the_transaction_that_records_it(tmp_path, 
     conn.close()
     assert report.files and sorted(synced) == sorted(f.path for f in report.files)
     assert calls == ({"syncfs": 1, "fsync": 0} if syncfs else {"syncfs": 0, "fsync": len(report.files)})
+
+
+def test_a_write_back_error_reported_by_syncfs_fails_the_landing_and_records_nothing(tmp_path, monkeypatch):
+    """An I/O error while the copies reach the disk is no silent success: the landing fails
+    before its transaction, and the next landing lands every file (the copies are orphans)."""
+    import ctypes
+    import errno
+
+    inp = tmp_path / "input"
+    shutil.copytree(FIXTURES_SAMPLES, inp)
+    home = tmp_path / "home"
+
+    def failing(fd):
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(landing, "SYNCFS", failing)
+    conn = warehouse.connect(home / "warehouse.duckdb")
+    with pytest.raises(OSError) as error:
+        landing.land_directory(conn, inp, home, "files")
+    assert error.value.errno == errno.EIO
+    assert conn.execute("SELECT count(*) FROM clean.landed_files").fetchone() == (0,)
+    monkeypatch.undo()
+    again = landing.land_directory(conn, inp, home, "files")
+    conn.close()
+    assert again.files and again.removed  # the unrecorded copies removed by recover, then landed again
