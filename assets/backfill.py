@@ -45,6 +45,7 @@ from assets.partitions import fetch_months, month_key
 from assets.raw import LANDING_KEY, RAW_KEYS
 from assets.registry import REGISTRY_KEYS
 from gsm_platform.registry import Edition
+from gsm_platform.resources import RunInputs
 
 BACKFILL_TAG = "gsm/backfill"
 # fetch days before the window that an edition reads: the profiles and posts pulled just
@@ -116,6 +117,7 @@ EDITION_BACKFILL_JOB = "edition_backfill"
     },
     description="Submits the asset backfill of one edition (registry, landing, raw and cleaned over its fetch "
     "months, the dbt metrics and the rankings of the edition); the backfill daemon executes it.",
+    required_resource_keys={"inputs"},
 )
 def request_edition_backfill(context) -> str:
     # no annotations on context nor a dg.Config class: this module's postponed annotations are strings Dagster
@@ -139,7 +141,8 @@ def request_edition_backfill(context) -> str:
         asset_graph_subset=subset,
         title=f"edition {edition}",
         description=f"yearly backfill of edition {edition} over fetch months {months[0]} .. {months[-1]}",
-        run_config=None,
+        # this run's inputs, so that every run the daemon executes for the backfill reads (and shows) them
+        run_config=context.resources.inputs.resolved().run_config(),
     )
     instance.add_backfill(backfill)
     context.add_output_metadata({"backfill_id": backfill.backfill_id, "fetch_months": months})
@@ -154,7 +157,9 @@ def edition_backfill_job():
     request_edition_backfill()
 
 
-def edition_backfill_request(edition_id: str, month_keys: list[str]) -> dg.RunRequest:
+def edition_backfill_request(edition_id: str, month_keys: list[str], inputs: RunInputs) -> dg.RunRequest:
+    """The run of `edition_backfill` that submits the edition's backfill; the inputs ride in its run
+    config, and its step hands them on as the run config of every run of the backfill."""
     return dg.RunRequest(
         job_name=EDITION_BACKFILL_JOB,
         run_key=f"backfill-{edition_id}",
@@ -165,10 +170,34 @@ def edition_backfill_request(edition_id: str, month_keys: list[str]) -> dg.RunRe
                 "request_edition_backfill": {
                     "config": {"edition": edition_id, "fetch_months": [k[:7] for k in month_keys]}
                 }
-            }
+            },
+            **inputs.run_config(),
         },
         tags=backfill_tags(edition_id),
     )
+
+
+def plan_edition_backfill(
+    edition: Edition, settle_days: int, registered: Sequence[str], today: dt.date, inputs: RunInputs
+) -> dg.RunRequest | str:
+    """The request of an edition's backfill (the run of `edition_backfill` that submits it), or why
+    none can be made: what the `yearly_edition_backfill` sensor asks for a due edition and what `gsm
+    backfill --edition ID` builds and runs (one code path). registered: the fetch-month partitions
+    landed so far; the backfill reads those of the edition's fetch days up to today."""
+    uncovered = uncovered_months(edition, registered, today)
+    if uncovered:
+        shown = ", ".join(uncovered[:3]) + (" ..." if len(uncovered) > 3 else "")
+        return (
+            f"edition {edition.id} not launched: no landed envelope fetched in {len(uncovered)} month(s) of its "
+            f"window {edition.start} .. {edition.end} ({shown})"
+        )
+    first, last = edition_fetch_days(edition, settle_days, today)
+    return edition_backfill_request(edition.id, months_between(registered, first, last), inputs)
+
+
+def request_months(request: dg.RunRequest) -> list[str]:
+    """The fetch-month partition keys (YYYY-MM-01) of an edition backfill's request."""
+    return [f"{m}-01" for m in request.run_config["ops"]["request_edition_backfill"]["config"]["fetch_months"]]
 
 
 def uncovered_months(edition: Edition, registered: Sequence[str], today: dt.date) -> list[str]:

@@ -20,9 +20,12 @@ import dagster as dg
 import duckdb
 
 from assets.cleaned import CLEAN_KEYS
+from assets.jobs import AWARD_JOB
+from assets.outlook_updates import UPDATE_TAG
 from assets.partitions import EDITIONS
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.edition_impact import EditionImpact, impact_of_months
+from gsm_platform.resources import RunInputs
 
 INPUT_FILES = ("registry", "editions", "methodology")  # registry.files kinds, hashed in the rankings' metadata
 
@@ -110,3 +113,29 @@ def latest_clean(instance: dg.DagsterInstance) -> int:
         if (records := instance.fetch_materializations(key, limit=1).records)
     ]
     return max(ids, default=0)
+
+
+def edition_update_requests(
+    instance: dg.DagsterInstance,
+    conn: duckdb.DuckDBPyConnection,
+    award_keys: Iterable[dg.AssetKey],
+    last_clean: int,
+    inputs: RunInputs,
+) -> tuple[list[dg.RunRequest], list[EditionImpact]]:
+    """The award runs that rebuild the built editions cleaned months changed, with every edition's
+    answer: what the `built_edition_updates` sensor requests and `gsm update` executes (one code
+    path for both). Each run carries the inputs as run config; last_clean (latest_clean) makes the
+    run key, so the daemon launches a request once per cleaning."""
+    impacts = built_edition_impacts(instance, conn, award_keys)
+    requests = [
+        dg.RunRequest(
+            job_name=AWARD_JOB,
+            partition_key=i.edition_id,
+            run_key=f"{i.edition_id}@{last_clean}",
+            run_config=inputs.run_config(),
+            tags={UPDATE_TAG: i.reason[:200]},
+        )
+        for i in impacts
+        if i.changed
+    ]
+    return requests, impacts

@@ -8,13 +8,13 @@ import dagster as dg
 
 from assets.accounts import PLATFORM_KEYS
 from assets.partitions import fetch_months, month_key, months_of, register_indexed_months, register_months
-from assets.registry import REGISTRY_KEY
+from assets.registry import REGISTRY_KEY, input_provenance
 from gsm_platform import phases
 from gsm_platform.landing import Landing, envelope_files, land_directory, register_landed
 from gsm_platform.parsing.cleaning import month_ranges, ranges_condition
 from gsm_platform.paths import demo_input_dir, gsm_home, landing_dir
 from gsm_platform.registry import load_editions, load_registry
-from gsm_platform.resources import ApiSource, GsmInputs, Warehouse
+from gsm_platform.resources import ApiSource, GsmInputs, RunInputs, Warehouse
 from gsm_platform.vocabulary import PLATFORMS, WIB
 from gsm_platform.warehouse import WAREHOUSE_POOL, one_row
 
@@ -31,20 +31,21 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     platform, kind, fetch time) in raw.envelopes, and registers the fetch month of every indexed
     envelope as a partition of the raw and cleaned assets. The `api` source lands in the raw pulls."""
     cfg = inputs.resolved()
+    provenance = input_provenance(cfg)
     home = gsm_home()
-    if cfg["source"] == "api":
+    if cfg.source == "api":
         # the next pull lands in today's month: its partition must exist for the run that pulls
         months = register_months(context.instance, [month_key(dt.datetime.now(WIB).date())])
         return dg.MaterializeResult(
             metadata={
-                "source": "api",
+                **provenance,
                 "new_files": 0,
                 "note": "api pulls land per platform",
                 "new_fetch_months": ", ".join(months) or "none",
             }
         )
-    input_dir = Path(cfg["input_dir"])
-    if cfg["source"] == "demo":
+    input_dir = Path(cfg.input_dir)
+    if cfg.source == "demo":
         input_dir = demo_input_dir(home)
         if not input_dir.exists():
             from gsm_platform.sources.demo import generate
@@ -52,7 +53,7 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
             context.log.info("generating the demo source's quick data set (seeded, deterministic)")
             generate(input_dir.parent, "quick")
     with warehouse.connect() as conn:
-        landed = land_directory(conn, input_dir, home, cfg["source"])
+        landed = land_directory(conn, input_dir, home, cfg.source)
         months = register_indexed_months(context.instance, conn)
         total_files, total_bytes = one_row(
             conn, "SELECT count(*), coalesce(sum(bytes), 0) FROM clean.landed_files", what="the landed files"
@@ -61,8 +62,8 @@ def landing(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: War
     context.log.info(f"landed {len(landed.files)} new file(s), {landed.envelopes} envelope(s) from {input_dir}")
     return dg.MaterializeResult(
         metadata={
-            "source": cfg["source"],
-            "input_dir": str(input_dir),
+            **provenance,
+            "input_dir": str(input_dir),  # the folder read (the demo source's: under GSM_HOME)
             "new_files": len(landed.files),
             "new_envelopes": landed.envelopes,
             "landed_files_total": int(total_files),
@@ -121,7 +122,7 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
     home = gsm_home()
     pulled = None
     with warehouse.connect() as conn, phases.phase("raw_pulls"):
-        if cfg["source"] == "api":
+        if cfg.source == "api":
             pulled = _api_pull(context, cfg, home, conn, months, api)
         rows = conn.execute(
             f"""SELECT platform, kind, count(*) FROM raw.envelopes
@@ -143,6 +144,8 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
             metadata=_pull_metadata(pulled),
         )
     counts = {(p, k): n for p, k, n in rows}
+    # what this run pulled with (files and demo: the landing records what it landed from)
+    provenance = input_provenance(cfg) if cfg.source == "api" else {}
     for platform, key in RAW_KEYS.items():
         metadata = {
             "posts_envelopes": counts.get((platform, "posts"), 0),
@@ -151,10 +154,13 @@ def raw_pulls(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: W
         }
         if pulled is not None:
             metadata.update(_platform_metadata(pulled, platform))
+        metadata.update(provenance)
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
 
 
-def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, months: list[dt.date], api: ApiSource):
+def _api_pull(
+    context: dg.AssetExecutionContext, cfg: RunInputs, home: Path, conn, months: list[dt.date], api: ApiSource
+):
     """An API can only be asked today what it shows today: the run whose fetch months include
     today's (WIB) pulls the *edition's* window [start, end) of posts (plus one profile snapshot
     per account), and the envelopes' fetch day is today. Runs over past fetch months only (UI
@@ -174,9 +180,9 @@ def _api_pull(context: dg.AssetExecutionContext, cfg: dict, home: Path, conn, mo
         )
         _register_api_files(context, conn, home)
         return None
-    registry = load_registry(cfg["registry_path"])
-    editions = load_editions(cfg["editions_path"])
-    edition = editions.get(cfg["edition"]) if cfg.get("edition") else editions.latest()
+    registry = load_registry(cfg.registry_path)
+    editions = load_editions(cfg.editions_path)
+    edition = editions.get(cfg.edition) if cfg.edition else editions.latest()
     out_dir = landing_dir(home) / "api"
     context.log.info(
         f"api source: pulling edition {edition.id}, posts of {edition.start} .. {edition.end} (WIB, end excluded)"

@@ -11,7 +11,7 @@ from assets.partitions import EDITIONS
 from gsm_platform.methodology import METHODOLOGY_FILE, load_methodology
 from gsm_platform.registry import file_sha256, load_editions, load_registry
 from gsm_platform.registry_tables import REGISTRY_TABLES, write_registry_tables
-from gsm_platform.resources import GsmInputs, Warehouse
+from gsm_platform.resources import GsmInputs, RunInputs, Warehouse
 from gsm_platform.warehouse import WAREHOUSE_POOL
 
 REGISTRY_KEYS = {table: dg.AssetKey(["registry", table]) for table in REGISTRY_TABLES}
@@ -44,14 +44,14 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
     """Institutions, accounts, editions and methodology constants, validated by pydantic and
     written whole to the `registry` schema. Also registers every edition as a partition."""
     cfg = inputs.resolved()
-    reg = load_registry(cfg["registry_path"])
-    eds = load_editions(cfg["editions_path"])
+    reg = load_registry(cfg.registry_path)
+    eds = load_editions(cfg.editions_path)
     meth = load_methodology()
     for ed in eds.editions:
         meth.get(ed.methodology).platform_weight_for(ed.platforms)  # fail early on a bad version
     files = {
-        "registry": Path(cfg["registry_path"]),
-        "editions": Path(cfg["editions_path"]),
+        "registry": Path(cfg.registry_path),
+        "editions": Path(cfg.editions_path),
         "methodology": METHODOLOGY_FILE,
     }
     with warehouse.connect() as conn:
@@ -69,8 +69,8 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
     if new:
         context.instance.add_dynamic_partitions(EDITIONS, new)
     provenance = {
-        "registry_path": cfg["registry_path"],
-        "registry_sha256": hashes["registry"],
+        **input_provenance(cfg),
+        "registry_sha256": hashes["registry"],  # as written to registry.files
         "editions_sha256": hashes["editions"],
         "methodology_sha256": hashes["methodology"],
     }
@@ -82,6 +82,17 @@ def registry(context: dg.AssetExecutionContext, inputs: GsmInputs, warehouse: Wa
             metadata["registry_in_use"] = str(kept)
             metadata["account_assets"] = accounts_note
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def input_provenance(inputs: RunInputs) -> dict[str, str]:
+    """What a run was given to read, for its materialization metadata (the event log keeps it with
+    the run): the source, the input folder, the registry and editions files with their sha256 as
+    the run found them, so an auditor can tell which files a run read, even after they changed."""
+    out = {"source": inputs.source, "input_dir": inputs.input_dir}
+    for name, path in (("registry", inputs.registry_path), ("editions", inputs.editions_path)):
+        out[f"{name}_path"] = path
+        out[f"{name}_sha256"] = file_sha256(path) if Path(path).is_file() else "missing"
+    return out
 
 
 def _accounts_note(context: dg.AssetExecutionContext, registered: set[dg.AssetKey]) -> str:

@@ -22,18 +22,10 @@ import json
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
-from assets.backfill import (
-    backfill_tags,
-    due_date,
-    edition_backfill_job,
-    edition_backfill_request,
-    edition_fetch_days,
-    months_between,
-    uncovered_months,
-)
-from assets.edition_impact import built_edition_impacts, latest_clean
+from assets.backfill import backfill_tags, due_date, edition_backfill_job, edition_fetch_days, plan_edition_backfill
+from assets.edition_impact import edition_update_requests, latest_clean
 from assets.jobs import AWARD_SELECTION, INGEST_JOB, award_job, ingest_job
-from assets.outlook_updates import UPDATE_TAG, outlook_after_update
+from assets.outlook_updates import outlook_after_update
 from assets.partitions import FETCH_MONTHS
 from assets.rankings import RANKINGS_KEY
 from gsm_platform.methodology import load_methodology
@@ -68,9 +60,9 @@ def _asset_graph(context: dg.SensorEvaluationContext) -> AssetGraph:
     "window the landed data does not cover is skipped, with the reason in the tick.",
 )
 def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInputs) -> dg.SensorResult | dg.SkipReason:
-    cfg = inputs.resolved()
+    cfg = inputs.resolved()  # the definitions' defaults: this home's last `gsm` inputs (definitions.py)
     try:
-        eds = load_editions(cfg["editions_path"])
+        eds = load_editions(cfg.editions_path)
     except RegistryError as exc:
         return dg.SkipReason(f"editions file unreadable: {exc}")
     methodology = load_methodology()
@@ -89,24 +81,23 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
             continue
         if not registered:  # nothing landed at all in this home: land once, look again at a later tick
             run_requests.append(
-                dg.RunRequest(job_name=INGEST_JOB, run_key=f"landing-for-{edition.id}", tags=backfill_tags(edition.id))
+                dg.RunRequest(
+                    job_name=INGEST_JOB,
+                    run_key=f"landing-for-{edition.id}",
+                    run_config=cfg.run_config(),
+                    tags=backfill_tags(edition.id),
+                )
             )
             context.log.info(f"edition {edition.id}: nothing landed yet; landing first")
             continue
-        uncovered = uncovered_months(edition, registered, today)
-        if uncovered:  # not requested, so the cursor leaves it to a later tick
-            shown = ", ".join(uncovered[:3]) + (" ..." if len(uncovered) > 3 else "")
-            why = (
-                f"edition {edition.id} not launched: no landed envelope fetched in {len(uncovered)} month(s) of its "
-                f"window {edition.start} .. {edition.end} ({shown})"
-            )
-            skipped.append(why)
-            context.log.info(why)
+        planned = plan_edition_backfill(edition, settle_days, registered, today, cfg)
+        if isinstance(planned, str):  # not requested, so the cursor leaves it to a later tick
+            skipped.append(planned)
+            context.log.info(planned)
             continue
-        first, last = edition_fetch_days(edition, settle_days, today)
-        months = months_between(registered, first, last)
-        run_requests.append(edition_backfill_request(edition.id, months))
+        run_requests.append(planned)
         requested.add(edition.id)
+        first, last = edition_fetch_days(edition, settle_days, today)
         context.log.info(f"edition {edition.id}: backfill of fetch days {first} .. {last} and the edition's metrics")
     if not run_requests:
         reasons = skipped + ["no other edition due" + (f" (next: {', '.join(waiting)})" if waiting else "")]
@@ -122,23 +113,20 @@ def yearly_edition_backfill(context: dg.SensorEvaluationContext, inputs: GsmInpu
     description="After fetch months are cleaned: rebuilds each built edition they can change, and records on "
     "the edition's rankings why the others stand.",
 )
-def built_edition_updates(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dg.SensorResult | dg.SkipReason:
+def built_edition_updates(
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, inputs: GsmInputs
+) -> dg.SensorResult | dg.SkipReason:
     last_clean = latest_clean(context.instance)
     if last_clean <= int(context.cursor or 0):
         return dg.SkipReason("no fetch month cleaned since the last look")
     award_keys = AWARD_SELECTION.resolve(_asset_graph(context))
     try:
         with warehouse.connect(read_only=True, wait=0) as conn:  # a sensor never waits: the next tick looks again
-            impacts = built_edition_impacts(context.instance, conn, award_keys)
+            requests, impacts = edition_update_requests(
+                context.instance, conn, award_keys, last_clean, inputs.resolved()
+            )
     except WarehouseBusy as exc:
         return dg.SkipReason(f"{exc}; looking again at the next tick")
-    requests = [
-        dg.RunRequest(
-            partition_key=i.edition_id, run_key=f"{i.edition_id}@{last_clean}", tags={UPDATE_TAG: i.reason[:200]}
-        )
-        for i in impacts
-        if i.changed
-    ]
     for impact in impacts:
         context.log.info(f"edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
     return dg.SensorResult(run_requests=requests, cursor=str(last_clean))

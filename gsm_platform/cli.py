@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gsm_platform.paths import OutsideHome, gsm_home, warehouse_path
 from gsm_platform.registry import RegistryError
+from gsm_platform.vocabulary import SOURCES
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -231,7 +232,7 @@ def _add_edition_inputs(parser: argparse.ArgumentParser, source_default: str | N
     parser.add_argument("--edition", required=True)
     parser.add_argument(
         "--source",
-        choices=("demo", "files", "api"),
+        choices=SOURCES,
         default=source_default,
         help="default: " + (source_default or "this GSM_HOME's last source"),
     )

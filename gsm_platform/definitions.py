@@ -6,7 +6,12 @@ single DuckDB file that one step writes at a time (the `warehouse` pool has one 
 default multiprocess executor bought no parallelism and paid a Python process per step, each
 loading the definitions again. Measured on the demo (edition 2025, award job launched through
 the run launcher the UI uses, same busy 2-core machine): 73 s with a process per step, 47.5 s
-in process, against 46.4 s for the same job run by `gsm` (docs/runs.md)."""
+in process, against 46.4 s for the same job run by `gsm` (docs/runs.md).
+
+What a run reads is run config of the `inputs` resource, which `gsm` and the sensors pass to
+every run they start. A run launched from the UI with no config gets the defaults set here when
+the definitions load: this GSM_HOME's last `gsm materialize` inputs (GSM_HOME/config.json), else
+the shipped files; the launchpad shows them, and the run's Config tab what the run was given."""
 
 import dagster as dg
 
@@ -31,7 +36,8 @@ def build_definitions() -> dg.Definitions:
         jobs=[jobs.ingest_job, jobs.clean_job, jobs.award_job, jobs.outlook_job],
         sensors=sensors.SENSORS,
         resources={
-            "inputs": GsmInputs(),
+            # the launchpad's defaults: this home's last `gsm` inputs, read when the definitions load
+            "inputs": GsmInputs.saved(),
             "warehouse": Warehouse(),
             "dbt": dbt_resource(),
             "api": ApiSource(),  # its tuning from GSM_API_* when the run pulls, unless run config sets it

@@ -6,8 +6,9 @@ checks take the `warehouse` resource) use them, and the command line reads the s
 under assets/ they would make checks/ import assets/. Connections, the gate and the tables
 are gsm_platform/warehouse/; the API clients gsm_platform/sources/api/.
 
-`gsm materialize` records its inputs in GSM_HOME/config.json so that runs started later
-from the Dagster UI (schedules, backfills, re-materializations) use the same inputs."""
+A run's inputs are run config of `inputs` (GsmInputs), passed by whoever starts the run (`gsm`,
+the sensors, the yearly backfill); GSM_HOME/config.json is only the command line's memory of its
+last inputs, which the Definitions also offer as the launchpad's defaults (docs/runs.md)."""
 
 from __future__ import annotations
 
@@ -17,55 +18,92 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import Field
 
-from gsm_platform.paths import DBT_PROJECT_DIR, demo_input_dir, gsm_home, run_config_path, warehouse_path
-from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, Account
+from gsm_platform.paths import (
+    DBT_PROJECT_DIR,
+    demo_input_dir,
+    gsm_home,
+    run_config_path,
+    warehouse_path,
+    write_text_aside,
+)
+from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, Account, RegistryError
 from gsm_platform.sources.api.pull import PullReport, pull_platform
+from gsm_platform.vocabulary import Source
 from gsm_platform.warehouse import session
-
-SOURCES = ("demo", "files", "api")
-
 
 # --------------------------------------------------------------------------- inputs
 
 
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run reads, resolved: the files and folder it names are the ones the run opens."""
+
+    registry_path: str
+    editions_path: str
+    source: Source
+    input_dir: str  # the recorded envelopes (`files`); the generated ones under GSM_HOME for `demo`
+    edition: str  # the edition the `api` source pulls the window of (empty: the latest edition)
+
+    def run_config(self) -> dict:
+        """The run config that hands these inputs to a run (shown in the UI's run page, Config tab)."""
+        return {"resources": {"inputs": {"config": asdict(self)}}}
+
+
 class GsmInputs(dg.ConfigurableResource):
-    """Empty fields fall back to GSM_HOME/config.json, then to the shipped defaults."""
+    """What a run reads: registry, editions, source, input folder, edition. `gsm` and the sensors
+    pass every field as the run config of each run they start (RunInputs.run_config), so a run
+    reads nothing hidden and its page in the UI shows what it read. A field left empty is the
+    shipped default (the shipped registry and editions, the demo source's generated folder)."""
 
-    registry_path: str = ""
-    editions_path: str = ""
-    source: str = ""
-    input_dir: str = ""
+    registry_path: str = Field(default="", description="the registry YAML (empty: the shipped one)")
+    editions_path: str = Field(default="", description="the editions YAML (empty: the shipped one)")
+    source: Source = Field(default="demo", description="where envelopes come from: demo, files or api")
+    input_dir: str = Field(default="", description="the recorded envelopes of the files source")
+    edition: str = Field(default="", description="the edition the api source pulls (empty: the latest)")
 
-    def _saved(self) -> dict:
+    def resolved(self) -> RunInputs:
+        return RunInputs(
+            registry_path=self.registry_path or str(DEFAULT_REGISTRY),
+            editions_path=self.editions_path or str(DEFAULT_EDITIONS),
+            source=self.source,
+            input_dir=self.input_dir or str(demo_input_dir()),
+            edition=self.edition,
+        )
+
+    @classmethod
+    def saved(cls) -> GsmInputs:
+        """The inputs `gsm materialize` (or `gsm update --input`) last saved in GSM_HOME/config.json:
+        the command line's memory, for a later `gsm update`/`gsm backfill`, and the defaults the
+        Definitions give the UI's launchpad; never read inside a run. None saved: the shipped ones."""
         path = run_config_path()
-        return json.loads(path.read_text()) if path.exists() else {}
-
-    def resolved(self) -> dict[str, str]:
-        saved = self._saved()
-        source = self.source or saved.get("source") or "demo"
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {', '.join(SOURCES)} (got {source!r})")
-        return {
-            "registry_path": self.registry_path or saved.get("registry_path") or str(DEFAULT_REGISTRY),
-            "editions_path": self.editions_path or saved.get("editions_path") or str(DEFAULT_EDITIONS),
-            "source": source,
-            "input_dir": self.input_dir or saved.get("input_dir") or str(demo_input_dir()),
-            # the edition the `api` source pulls the window of (empty: the latest edition)
-            "edition": saved.get("edition") or "",
-        }
+        if not path.exists():
+            return cls()
+        try:
+            values = json.loads(path.read_text())
+            return cls(**{k: v for k, v in values.items() if k in cls.model_fields})
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            raise RegistryError(f"{path}: saved inputs unreadable ({exc}); run `gsm materialize` again") from None
 
 
-def save_inputs(values: dict[str, str]) -> None:
+def saved_inputs() -> RunInputs:
+    """The command line's last inputs (GsmInputs.saved), resolved."""
+    return GsmInputs.saved().resolved()
+
+
+def save_inputs(inputs: RunInputs) -> None:
+    """Remembers the command line's inputs for its later commands (written aside, renamed over)."""
     path = run_config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+    write_text_aside(path, json.dumps(asdict(inputs), indent=2, sort_keys=True) + "\n")
 
 
 # --------------------------------------------------------------------------- warehouse

@@ -30,6 +30,8 @@ EnvelopeKind = Literal["posts", "profile"]
 FollowerOrigin = Literal["profile", "business_discovery"]
 # an institution's own accounts are scored, its leaders' accounts only recorded
 AccountRole = Literal["institution", "leader"]
+# where a run's envelopes come from: the seeded demo generator, recorded files, the live APIs
+Source = Literal["demo", "files", "api"]
 
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 CLUSTERS: tuple[str, ...] = get_args(Cluster)
@@ -40,6 +42,7 @@ MEDIA_KINDS: tuple[str, ...] = get_args(MediaKind)
 ENVELOPE_KINDS: tuple[str, ...] = get_args(EnvelopeKind)
 FOLLOWER_ORIGINS: tuple[str, ...] = get_args(FollowerOrigin)
 ACCOUNT_ROLES: tuple[str, ...] = get_args(AccountRole)
+SOURCES: tuple[str, ...] = get_args(Source)
 
 # The award's clock: Asia/Jakarta, UTC+7 all year (no daylight saving since 1964). Windows,
 # fetch days and fetch months are WIB dates; the warehouse stores naive WIB timestamps.

@@ -84,6 +84,7 @@ def test_the_request_run_submits_the_edition_backfill(defs, gsm_home, monkeypatc
     submits the asset backfill of the edition (registry, landing, raw + cleaned over its months,
     dbt + rankings of the edition) to the instance. Executed as gsm executes runs: a run of the
     workspace's job, as the run worker the daemon or the UI launches would."""
+    from gsm_platform.resources import GsmInputs
     from gsm_platform.runs.launch import execute
     from gsm_platform.runs.pipeline import prepare_environment
 
@@ -97,6 +98,10 @@ def test_the_request_run_submits_the_edition_backfill(defs, gsm_home, monkeypatc
         assert result.success
         (submitted,) = instance.get_backfills()
         assert submitted.tags[backfill.BACKFILL_TAG] == "2020"
+        # the inputs the sensor read ride in the request and on to every run of the backfill
+        inputs = GsmInputs().resolved().run_config()
+        assert request.run_config["resources"] == inputs["resources"]
+        assert submitted.run_config == inputs
         subset = submitted.asset_backfill_data.target_subset
         assert {LANDING_KEY} <= set(subset.non_partitioned_asset_keys)
         by_key = subset.partitions_subsets_by_asset_key
@@ -144,6 +149,7 @@ def test_a_home_with_nothing_landed_lands_first(defs, gsm_home, monkeypatch):
         first = _evaluate(defs, instance, monkeypatch, dt.date(2020, 10, 9))
         (landing,) = first.run_requests
         assert landing.job_name == "ingest" and landing.run_key == "landing-for-2020"
+        assert landing.run_config["resources"]["inputs"]["config"]["source"] == "demo"  # the inputs it reads
         assert json.loads(first.cursor) == []  # the edition is asked for again at the next tick
         _landed_months(instance, "2019-08-01", "2020-10-01")
         second = _evaluate(defs, instance, monkeypatch, dt.date(2020, 10, 10), cursor=first.cursor)

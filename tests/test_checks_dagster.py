@@ -21,7 +21,7 @@ from checks.catalog import (
 )
 from checks.freshness import SOURCE_FRESHNESS
 from checks.outcome import ERROR, WARN
-from gsm_platform.resources import ApiSource, GsmInputs, Warehouse, dbt_resource, save_inputs
+from gsm_platform.resources import ApiSource, GsmInputs, Warehouse, dbt_resource
 from gsm_platform.vocabulary import CATEGORIES
 from tests.support import sample_editions, sample_registry
 
@@ -66,15 +66,14 @@ def resources():
     return {"inputs": GsmInputs(), "warehouse": Warehouse(), "dbt": dbt_resource(), "api": ApiSource()}
 
 
-def use_inputs(tmp_path, input_dir: Path, registry_path: Path | None = None) -> None:
-    save_inputs(
-        {
-            "registry_path": str(registry_path or sample_registry(tmp_path / "registry.yaml")),
-            "editions_path": str(sample_editions(tmp_path / "editions.yaml")),
-            "source": "files",
-            "input_dir": str(input_dir),
-            "edition": "2025",
-        }
+def use_inputs(resources: dict, tmp_path, input_dir: Path, registry_path: Path | None = None) -> None:
+    """The run's inputs, given to the `inputs` resource (a run reads no saved file)."""
+    resources["inputs"] = GsmInputs(
+        registry_path=str(registry_path or sample_registry(tmp_path / "registry.yaml")),
+        editions_path=str(sample_editions(tmp_path / "editions.yaml")),
+        source="files",
+        input_dir=str(input_dir),
+        edition="2025",
     )
 
 
@@ -166,7 +165,7 @@ def test_the_jobs_run_the_checks_of_their_assets(lead, resources):
 
 def test_real_checks_run_with_the_ingest_and_clean_assets(lead, gsm_home, tmp_path, resources):
     shutil.copytree(BAD, tmp_path / "input")
-    use_inputs(tmp_path, tmp_path / "input")
+    use_inputs(resources, tmp_path, tmp_path / "input")
     instance = dg.DagsterInstance.ephemeral()
     ingest = [lead.registry.registry, lead.raw.landing]
     result = dg.materialize([*ingest, *checks_for(ingest)], resources=resources, instance=instance)
@@ -206,7 +205,7 @@ def test_a_failing_blocking_check_stops_the_assets_downstream(lead, gsm_home, tm
             '      - {platform: x, account_id: "1234567890"}\n', '      - {platform: x, account_id: "1234567890"}\n' * 2
         )
     )
-    use_inputs(tmp_path, tmp_path / "input", twice)
+    use_inputs(resources, tmp_path, tmp_path / "input", twice)
     selection = [lead.registry.registry, lead.raw.landing, lead.raw.raw_pulls]
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("fetch_month", ["2025-03-01"])
@@ -229,7 +228,7 @@ def test_a_failing_blocking_check_stops_the_assets_downstream(lead, gsm_home, tm
 
 def test_edition_checks_read_the_partition_and_block_the_rankings(lead, gsm_home, tmp_path, resources):
     shutil.copytree(Path(__file__).parent / "fixtures" / "samples", tmp_path / "input")
-    use_inputs(tmp_path, tmp_path / "input")
+    use_inputs(resources, tmp_path, tmp_path / "input")
     instance = dg.DagsterInstance.ephemeral()
     dg.materialize([lead.registry.registry], resources=resources, instance=instance)  # registers edition 2025
 

@@ -4,6 +4,7 @@ ledger (indexed = parsed + quarantined) fails when an envelope goes nowhere."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 
@@ -151,7 +152,7 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
     update` with one fetched in 2010 (a month landed late): every envelope is parsed or
     quarantined, and the checks of every run hold."""
     from gsm_platform.cli import main
-    from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.resources import save_inputs, saved_inputs
     from gsm_platform.runs.pipeline import run_update
     from gsm_platform.warehouse import connect
     from tests.e2e import home_variables_restored, use_home
@@ -205,7 +206,7 @@ def test_an_envelope_of_any_year_is_cleaned_or_quarantined(tmp_path, capsys):
 
         late = tmp_path / "late"
         write_jsonl(late / "2010.jsonl", [fb_page("2010-02-03T09:00:00+07:00", "2010", "2010-02-01T01:00:00+0000")])
-        save_inputs(GsmInputs().resolved() | {"input_dir": str(late)})
+        save_inputs(dataclasses.replace(saved_inputs(), input_dir=str(late)))
         summary = run_update(quiet=True)
         assert summary["fetch_months"] == ["2010-02-01"]
         with dg.DagsterInstance.get() as instance:

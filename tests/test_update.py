@@ -4,6 +4,7 @@ rebuild proves the skipped one would have changed nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -45,10 +46,10 @@ def _award_runs(home: Path) -> int:
 
 
 def _update_with(home: Path, new_input: Path) -> dict:
-    from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.resources import save_inputs, saved_inputs
     from gsm_platform.runs.pipeline import run_update
 
-    save_inputs(GsmInputs().resolved() | {"input_dir": str(new_input)})
+    save_inputs(dataclasses.replace(saved_inputs(), input_dir=str(new_input)))
     return run_update(quiet=True)
 
 
@@ -153,13 +154,13 @@ def test_nothing_new_changes_nothing(home):
 
 
 def test_a_changed_registry_file_rebuilds_the_edition(home, tmp_path):
-    from gsm_platform.resources import GsmInputs, save_inputs
+    from gsm_platform.resources import save_inputs, saved_inputs
     from gsm_platform.runs.pipeline import run_update
 
-    inputs = GsmInputs().resolved()
+    inputs = saved_inputs()
     registry = tmp_path / "registry.yaml"
-    registry.write_text(Path(inputs["registry_path"]).read_text() + "# corrected by the registry's owner\n")
-    save_inputs(inputs | {"registry_path": str(registry)})
+    registry.write_text(Path(inputs.registry_path).read_text() + "# corrected by the registry's owner\n")
+    save_inputs(dataclasses.replace(inputs, registry_path=str(registry)))
     award_runs = _award_runs(home)
 
     summary = run_update(quiet=True)
@@ -176,7 +177,7 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     from assets.partitions import month_key
     from assets.sensors import EDITION_UPDATES_SENSOR as SENSOR_NAME
     from gsm_platform.definitions import build_definitions
-    from gsm_platform.resources import GsmInputs, Warehouse, save_inputs
+    from gsm_platform.resources import GsmInputs, Warehouse, save_inputs, saved_inputs
     from gsm_platform.runs.launch import execute as _execute
 
     [(last,)] = _query(home, "SELECT max(fetch_date) FROM raw.envelopes")
@@ -186,29 +187,35 @@ def test_the_sensor_rebuilds_an_edition_changed_by_months_cleaned_from_the_ui(ho
     envelope = _late_post_envelope(home, fetched)
     envelope["response"]["data"][0]["id"] = "late-post-seen-by-the-sensor"
     (folder / "late.jsonl").write_text(json.dumps(envelope) + "\n")
-    save_inputs(GsmInputs().resolved() | {"input_dir": str(tmp_path / "late")})
-    defs = build_definitions()
+    save_inputs(dataclasses.replace(saved_inputs(), input_dir=str(tmp_path / "late")))
+    defs = build_definitions()  # the UI's reload: the saved inputs are its defaults
+    ui_config = GsmInputs.saved().resolved().run_config()  # what the launchpad shows
     sensor = defs.resolve_sensor_def(SENSOR_NAME)
     with dg.DagsterInstance.get() as instance:
 
         def tick(cursor=None):
             context = dg.build_sensor_context(
-                instance=instance, definitions=defs, cursor=cursor, resources={"warehouse": Warehouse()}
+                instance=instance,
+                definitions=defs,
+                cursor=cursor,
+                resources={"warehouse": Warehouse(), "inputs": GsmInputs.saved()},
             )
             with dg.partition_loading_context(dynamic_partitions_store=instance):  # as the daemon does
                 return sensor.evaluate_tick(context)
 
         quiet = tick()
         assert quiet.run_requests == [] and quiet.cursor  # every edition stands: nothing cleaned since
-        _execute(INGEST_JOB, home / "logs" / "ui.log", instance=instance)
+        _execute(INGEST_JOB, home / "logs" / "ui.log", instance=instance, run_config=ui_config)
         _execute(
             CLEAN_JOB,
             home / "logs" / "ui.log",
             instance=instance,
             partition_key=month_key(fetched.date()),
+            run_config=ui_config,
         )
         data = tick(quiet.cursor)
         assert [r.partition_key for r in data.run_requests] == [EDITION] and sensor.job_name == "award"
+        assert data.run_requests[0].run_config == ui_config  # the inputs ride in each request
         assert tick(data.cursor).skip_message.startswith("no fetch month cleaned")
 
 
@@ -218,7 +225,7 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
 
     from assets.sensors import EDITION_UPDATES_SENSOR as SENSOR_NAME
     from gsm_platform.definitions import build_definitions
-    from gsm_platform.resources import Warehouse
+    from gsm_platform.resources import GsmInputs, Warehouse
 
     holder = subprocess.Popen(
         [
@@ -235,7 +242,10 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
         defs = build_definitions()
         with dg.DagsterInstance.get() as instance:
             context = dg.build_sensor_context(
-                instance=instance, definitions=defs, cursor="0", resources={"warehouse": Warehouse()}
+                instance=instance,
+                definitions=defs,
+                cursor="0",
+                resources={"warehouse": Warehouse(), "inputs": GsmInputs()},
             )
             with dg.partition_loading_context(dynamic_partitions_store=instance):
                 data = defs.resolve_sensor_def(SENSOR_NAME).evaluate_tick(context)
@@ -247,11 +257,11 @@ def test_the_sensor_waits_while_a_run_holds_the_warehouse(home):
 
 def test_gsm_update_input_switches_the_home_to_those_files(home, tmp_path, capsys):
     from gsm_platform.cli import main
-    from gsm_platform.resources import GsmInputs
+    from gsm_platform.resources import saved_inputs
 
     (tmp_path / "new").mkdir()
     assert main(["update", "--input", str(tmp_path / "new")]) == 0
     out = capsys.readouterr().out
     assert "[1/3] landing (files)" in out and "[2/3] nothing new to clean" in out and "\nrebuilt: " in out
-    inputs = GsmInputs().resolved()
-    assert inputs["source"] == "files" and inputs["input_dir"] == str((tmp_path / "new").resolve())
+    inputs = saved_inputs()
+    assert inputs.source == "files" and inputs.input_dir == str((tmp_path / "new").resolve())

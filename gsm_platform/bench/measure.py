@@ -4,6 +4,7 @@ day that changes the edition costs; each timed, with its peak memory and its bre
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -87,7 +88,7 @@ def measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
     from gsm_platform.accounting import counts
     from gsm_platform.rankings import ranking_rows
     from gsm_platform.registry import load_editions
-    from gsm_platform.resources import dbt_target_dir, save_inputs
+    from gsm_platform.resources import dbt_target_dir, save_inputs, saved_inputs
     from gsm_platform.runs import pipeline
     from gsm_platform.warehouse import connect, memory_limit
 
@@ -159,8 +160,8 @@ def measure(scale: str, source: Path, run_home: Path, out: Path) -> dict:
         extra = run_home / "extra-input"
         with connect(read_only=True) as conn:
             new_day, n_env = write_next_day(conn, extra)
-        cfg = json.loads((run_home / "config.json").read_text())
-        save_inputs(cfg | {"input_dir": str(extra)})
+        cfg = saved_inputs()  # what run_edition saved: `gsm update` reads it
+        save_inputs(dataclasses.replace(cfg, input_dir=str(extra)))
         sampler.reset()
         day_log = run_home / "bench-phases-day.jsonl"
         os.environ[phases.ENV] = str(day_log)  # the day's own phases, apart from the full run's

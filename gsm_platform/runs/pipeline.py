@@ -6,14 +6,21 @@ the summaries these return."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gsm_platform import phases
 from gsm_platform.paths import dagster_home, gsm_home, under_home, warehouse_path
 from gsm_platform.registry import DEFAULT_EDITIONS, DEFAULT_REGISTRY, RegistryError, load_editions, load_registry
 from gsm_platform.runs.launch import RUN_TAGS, RunFailed, execute
 from gsm_platform.runs.months import month_words, months_to_clean, today_wib, uncleaned_months
+
+if TYPE_CHECKING:
+    from gsm_platform.resources import RunInputs
+    from gsm_platform.vocabulary import Source
 
 
 def prepare_environment() -> Path:
@@ -31,26 +38,38 @@ def prepare_environment() -> Path:
     return home
 
 
-def clean_runs(instance, log_file: Path, months: list[str], tags: dict[str, str] | None = None) -> list:
+def clean_runs(
+    instance, log_file: Path, months: list[str], inputs: RunInputs, tags: dict[str, str] | None = None
+) -> list:
     """One clean run per stretch of the months contiguous in Dagster's stored order (normally one)."""
     from assets.jobs import CLEAN_JOB
     from assets.partitions import month_runs
 
     return [
-        execute(CLEAN_JOB, log_file, instance=instance, tags={**run_tags, **(tags or {})})
+        execute(CLEAN_JOB, log_file, instance, tags={**run_tags, **(tags or {})}, run_config=inputs.run_config())
         for run_tags in month_runs(instance, months)
     ]
 
 
 def run_edition(
-    edition_id: str, source: str, input_dir: str | None, registry: str | None, editions: str | None, quiet: bool = False
+    edition_id: str,
+    source: Source,
+    input_dir: str | None,
+    registry: str | None,
+    editions: str | None,
+    quiet: bool = False,
+    plan: Callable[[Any, RunInputs], list[str]] | None = None,
 ) -> dict:
-    """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance."""
+    """Materialize everything an edition needs through Dagster, recorded in GSM_HOME's instance.
+    Every run gets the inputs as its run config (the `inputs` resource: visible on the run's page
+    in the UI); they are also saved as this GSM_HOME's last inputs, for a later `gsm update`.
+    plan(instance, inputs), called after the landing, says which fetch months to clean (`gsm
+    backfill`: the yearly sensor's request); by default every landed month (months.py)."""
     import dagster as dg
 
     from assets.jobs import AWARD_JOB, INGEST_JOB, OUTLOOK_JOB
     from assets.partitions import month_runs
-    from gsm_platform.resources import save_inputs
+    from gsm_platform.resources import GsmInputs, save_inputs
 
     home = prepare_environment()
     registry_path = str(Path(registry).resolve()) if registry else str(DEFAULT_REGISTRY)
@@ -60,15 +79,15 @@ def run_edition(
     eds.get(edition_id)
     if source == "files" and not input_dir:
         raise RegistryError("--source files needs --input DIR (a directory of recorded envelopes)")
-    save_inputs(
-        {
-            "registry_path": registry_path,
-            "editions_path": editions_path,
-            "source": source,
-            "input_dir": str(Path(input_dir).resolve()) if input_dir else "",
-            "edition": edition_id,
-        }
-    )
+    inputs = GsmInputs(
+        registry_path=registry_path,
+        editions_path=editions_path,
+        source=source,
+        input_dir=str(Path(input_dir).resolve()) if input_dir else "",
+        edition=edition_id,
+    ).resolved()
+    save_inputs(inputs)
+    run_config = inputs.run_config()
     with phases.phase("runs/definitions"):  # `dbt parse` when this GSM_HOME has no manifest yet
         from gsm_platform.resources import dbt_project
 
@@ -77,9 +96,9 @@ def run_edition(
     say = (lambda *_: None) if quiet else print
     log_file = under_home("logs", f"materialize-{edition_id}.log", home=home)
     say(f"[1/4] registry and landing ({source})")
-    for line in landing_notes(execute(INGEST_JOB, log_file, instance=instance)):
+    for line in landing_notes(execute(INGEST_JOB, log_file, instance=instance, run_config=run_config)):
         say(line)
-    months = months_to_clean(source, instance)
+    months = plan(instance, inputs) if plan else months_to_clean(source, instance)
     if not months:
         raise RegistryError("nothing landed: the input has no envelope with a readable fetch time")
     runs = len(month_runs(instance, months))
@@ -93,7 +112,7 @@ def run_edition(
         )
     )
     try:
-        cleaned = clean_runs(instance, log_file, months)
+        cleaned = clean_runs(instance, log_file, months, inputs)
     except RunFailed as exc:
         if source == "api":  # what was pulled and landed before the failure
             for line in pull_reports(exc.result):
@@ -108,12 +127,12 @@ def run_edition(
             from assets.raw import API_PULL_TAG
 
             say(f"      and {month_words(late)} (pulled after midnight)")
-            clean_runs(instance, log_file, late, {API_PULL_TAG: "skip"})
+            clean_runs(instance, log_file, late, inputs, {API_PULL_TAG: "skip"})
             months = sorted({*months, *late})
     say(f"[3/4] award metrics (dbt) and rankings for edition {edition_id}")
-    result = execute(AWARD_JOB, log_file, instance=instance, partition_key=edition_id)
+    result = execute(AWARD_JOB, log_file, instance=instance, partition_key=edition_id, run_config=run_config)
     say(f"[4/4] the GSM Outlook of edition {edition_id} (dbt)")
-    execute(OUTLOOK_JOB, log_file, instance=instance, partition_key=edition_id)
+    execute(OUTLOOK_JOB, log_file, instance=instance, partition_key=edition_id, run_config=run_config)
     return {"home": str(home), "run_id": result.run_id, "fetch_months": sorted(months), "log": str(log_file)}
 
 
@@ -128,18 +147,21 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
 
     import dagster as dg
 
-    from assets.edition_impact import built_edition_impacts
-    from assets.jobs import AWARD_JOB, AWARD_SELECTION, INGEST_JOB, OUTLOOK_JOB
-    from gsm_platform.resources import GsmInputs, save_inputs
+    from assets.edition_impact import edition_update_requests, latest_clean
+    from assets.jobs import AWARD_SELECTION, INGEST_JOB, OUTLOOK_JOB
+    from gsm_platform.resources import save_inputs, saved_inputs
     from gsm_platform.runs import origin
     from gsm_platform.warehouse import session
 
+    inputs = saved_inputs()
     if input_dir:
-        save_inputs(GsmInputs().resolved() | {"source": "files", "input_dir": str(Path(input_dir).resolve())})
+        inputs = dataclasses.replace(inputs, source="files", input_dir=str(Path(input_dir).resolve()))
+        save_inputs(inputs)
+    run_config = inputs.run_config()
     home = prepare_environment()
     if not warehouse_path().exists():
         raise RegistryError(f"no warehouse at {warehouse_path()}: run `gsm materialize --edition ID` first")
-    source = GsmInputs().resolved()["source"]
+    source = inputs.source
     instance = dg.DagsterInstance.get()
     say = (lambda *_: None) if quiet else print
     log_file = home / "logs" / "update.log"
@@ -152,32 +174,30 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
         return out
 
     say(f"[1/3] landing ({source})")
-    ingest = timed("ingest_s", lambda: execute(INGEST_JOB, log_file, instance=instance))
+    ingest = timed("ingest_s", lambda: execute(INGEST_JOB, log_file, instance=instance, run_config=run_config))
     for line in landing_notes(ingest):
         say(line)
     months = months_to_clean("api", instance) if source == "api" else uncleaned_months()
     if months:
         say(f"[2/3] raw pulls and cleaned snapshots of {month_words(months)}")
-        timed("clean_s", lambda: clean_runs(instance, log_file, months))
+        timed("clean_s", lambda: clean_runs(instance, log_file, months, inputs))
     else:
         say("[2/3] nothing new to clean")
     award_keys = AWARD_SELECTION.resolve(origin.recon_repository().get_definition().asset_graph)
 
-    def impacts():
+    def impacts():  # the built_edition_updates sensor's code: the runs it would request, and why
         with session(read_only=True) as conn:
-            return built_edition_impacts(instance, conn, award_keys)
+            return edition_update_requests(instance, conn, award_keys, latest_clean(instance), inputs)
 
-    decided = timed("impact_s", impacts)
+    requests, decided = timed("impact_s", impacts)
+    by_edition = {r.partition_key: r for r in requests}
     rebuilt = []
     for impact in decided:
         say(f"[3/3] edition {impact.edition_id}: {'rebuild' if impact.changed else 'stands'} - {impact.reason}")
-        if impact.changed:
+        if impact.edition_id in by_edition:
             timed(
                 f"award_{impact.edition_id}_s",
-                lambda edition_id=impact.edition_id: [
-                    execute(job, log_file, instance=instance, partition_key=edition_id)
-                    for job in (AWARD_JOB, OUTLOOK_JOB)  # the outlook after its award
-                ],
+                lambda r=by_edition[impact.edition_id]: execute_request(r, log_file, instance, (OUTLOOK_JOB,)),
             )
             rebuilt.append(impact.edition_id)
     if not decided:
@@ -192,30 +212,73 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
     }
 
 
+def execute_request(request, log_file: Path, instance, then: tuple[str, ...] = ()) -> list:
+    """Executes a sensor's run request in this process (launch.py) as the daemon would launch it:
+    its job, partition, run config and tags; then the jobs `then` over the same partition, config
+    and tags (`gsm update` runs an edition's GSM Outlook after the award the sensor requests)."""
+    return [
+        execute(
+            job,
+            log_file,
+            instance=instance,
+            tags=dict(request.tags),
+            partition_key=request.partition_key,
+            run_config=dict(request.run_config),
+        )
+        for job in (request.job_name, *then)
+    ]
+
+
 def run_backfill(
-    edition_id: str, source: str | None, input_dir: str | None, registry: str | None, editions: str | None
+    edition_id: str, source: Source | None, input_dir: str | None, registry: str | None, editions: str | None
 ) -> dict:
-    """The yearly backfill of an edition, in process: the runs the `yearly_edition_backfill`
-    sensor asks the backfill daemon for (landing, the fetch days in one single-run backfill,
-    the edition's metrics), each tagged gsm/backfill=<edition>. Inputs default to this
-    GSM_HOME's last ones (config.json), then to the shipped files. Returns run_edition's
-    summary with the backfill id and the number of runs it took."""
+    """The yearly backfill of an edition, in process, through the sensor's code: after the landing
+    (the backfill's first run), assets/backfill.py's plan_edition_backfill builds the request the
+    `yearly_edition_backfill` sensor would make for the edition (its fetch months up to today, its
+    tags, the inputs; due or not yet), and the runs of that backfill execute here in order, each
+    tagged gsm/backfill=<edition> and gsm/backfill_id: registry and landing, raw and cleaned over
+    the request's months, the edition's metrics and rankings, its Outlook. Not through Dagster's
+    backfill iteration: that launches every run through the instance's run launcher (a code server
+    and a run worker per run: runs/origin.py says what that costs and what the terminal loses), and
+    a submitted backfill would be executed again by a running daemon; so no backfill record is
+    submitted. An edition whose window the landed data does not cover is refused with the sensor's
+    reason, except with the api source, which also cleans today's month, the one its pull of the
+    window lands in (a backfill of past months pulls nothing). Inputs default to this GSM_HOME's
+    last ones, then to the shipped files. Returns run_edition's summary with the backfill id and
+    the number of runs it took."""
     import uuid
 
     import dagster as dg
 
-    from assets.backfill import BACKFILL_TAG
-    from gsm_platform.resources import GsmInputs
+    from assets.backfill import BACKFILL_TAG, backfill_tags, plan_edition_backfill, request_months
+    from assets.partitions import FETCH_MONTHS
+    from gsm_platform.methodology import load_methodology
+    from gsm_platform.resources import saved_inputs
 
-    saved = GsmInputs().resolved()
-    source = source or saved["source"]
-    input_dir = input_dir or (saved["input_dir"] if source == "files" else None)
-    backfill_id = uuid.uuid4().hex[:8]
-    RUN_TAGS.update({BACKFILL_TAG: edition_id, f"{BACKFILL_TAG}_id": backfill_id})
-    try:
-        summary = run_edition(
-            edition_id, source, input_dir, registry or saved["registry_path"], editions or saved["editions_path"]
+    saved = saved_inputs()
+    source = source or saved.source
+    input_dir = input_dir or (saved.input_dir if source == "files" else None)
+    registry, editions = registry or saved.registry_path, editions or saved.editions_path
+    edition = load_editions(editions).get(edition_id)
+    settle_days = load_methodology().get(edition.methodology).settle_days
+
+    def plan(instance, inputs: RunInputs) -> list[str]:
+        planned = plan_edition_backfill(
+            edition, settle_days, instance.get_dynamic_partitions(FETCH_MONTHS), today_wib(), inputs
         )
+        if source != "api":
+            if isinstance(planned, str):
+                raise RegistryError(planned)
+            return request_months(planned)
+        # the api source pulls the edition's window today, into today's fetch month: a window not
+        # landed yet is what it is about to pull, not a reason to refuse
+        months = [] if isinstance(planned, str) else request_months(planned)
+        return sorted({*months, *months_to_clean("api", instance)})
+
+    backfill_id = uuid.uuid4().hex[:8]
+    RUN_TAGS.update({**backfill_tags(edition_id), f"{BACKFILL_TAG}_id": backfill_id})
+    try:
+        summary = run_edition(edition_id, source, input_dir, registry, editions, plan=plan)
     finally:
         RUN_TAGS.clear()
     runs = dg.DagsterInstance.get().get_runs(filters=dg.RunsFilter(tags={f"{BACKFILL_TAG}_id": backfill_id}))
