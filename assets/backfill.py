@@ -5,8 +5,8 @@ an edition is due and what its backfill holds; the sensor that asks for it is
 
 Dagster schedules can only launch job runs, and the edition needs runs in order (landing,
 then the fetch days, then the per-edition dbt build), so the yearly trigger is a sensor
-evaluated a few times a day: it reads the editions file of this GSM_HOME (the inputs of the
-last `gsm materialize`, GSM_HOME/config.json) and, the first day after an edition's
+evaluated a few times a day: it reads the editions file of its `inputs` resource (the defaults
+the definitions load from this GSM_HOME's last `gsm materialize`) and, the first day after an edition's
 end + settle_days (WIB) with the edition's rankings not yet materialized, requests a run of the
 `edition_backfill` job, whose one step submits one asset backfill of
 
@@ -27,7 +27,9 @@ update` (until then `gsm quality` shows them as indexed, neither parsed nor quar
 
 The backfill daemon runs them in dependency order in a bounded number of runs (about five,
 whatever the number of days) and shows them in the UI's Backfills tab, tagged
-gsm/backfill=<edition>. `gsm backfill --edition ID` runs the same selection in process.
+gsm/backfill=<edition>; every run carries the sensor's inputs as run config. `gsm backfill
+--edition ID` builds the same request (plan_edition_backfill) and runs its runs in process
+(gsm_platform/runs/pipeline.py run_backfill says how and why not through the daemon).
 """
 
 from __future__ import annotations

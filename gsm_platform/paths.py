@@ -46,8 +46,9 @@ def dagster_home(home: Path | None = None) -> Path:
 
 
 def run_config_path(home: Path | None = None) -> Path:
-    """The inputs of the last `gsm materialize` (registry, editions, source), so that runs
-    started from the UI use the same files."""
+    """The inputs of the last `gsm materialize` (registry, editions, source, input folder,
+    edition): the command line's memory for `gsm update`/`backfill`, and the defaults the
+    definitions offer the UI's launchpad. No run reads it: runs get their inputs as run config."""
     return (home or gsm_home()) / "config.json"
 
 
