@@ -10,6 +10,7 @@ import pytest
 
 from assets.partitions import FETCH_MONTHS, month_key
 from assets.raw import RAW_KEYS, raw_pulls
+from gsm_platform.registry import file_sha256
 from gsm_platform.resources import ApiSource, GsmInputs, Warehouse
 from gsm_platform.sources.api import PLATFORM_ENV, PullReport
 from tests.support import SAMPLE_ACCOUNTS, sample_editions, sample_registry
@@ -58,6 +59,12 @@ def test_the_api_source_is_swapped_in_the_raw_pulls(gsm_home, monkeypatch):
         )
     assert result.success
     assert sorted(c[0] for c in calls) == sorted(RAW_KEYS)
+    # the api pull records what it was given to read: the files, their sha256, the source
+    for event in result.get_asset_materialization_events():
+        meta = event.event_specific_data.materialization.metadata
+        assert meta["registry_path"].value == str(registry) and meta["source"].value == "api"
+        assert meta["registry_sha256"].value == file_sha256(registry)
+        assert meta["editions_sha256"].value == file_sha256(editions)
     assert all(
         ids == [SAMPLE_ACCOUNTS[p]] and (s, e) == (dt.date(2024, 10, 1), dt.date(2025, 10, 1)) for p, ids, s, e in calls
     )

@@ -136,6 +136,10 @@ def test_a_late_snapshot_after_the_cutoff_rebuilds_the_edition(home, tmp_path):
     [decision] = summary["editions"]
     assert decision["changed"] is True and decision["late_posts"] == 1, decision
     assert summary["rebuilt"] == [EDITION] and _award_runs(home) == award_runs + 1
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        (award, *_) = instance.get_runs(filters=dg.RunsFilter(job_name="award"), limit=1)
+    # the run the built_edition_updates sensor would request (its tag, its run key's edition), executed
+    assert award.tags["gsm/update"] == decision["reason"][:200] and award.tags["dagster/partition"] == EDITION
     [(late,)] = _query(
         home,
         "SELECT late_snapshot FROM main.int_post_snapshots_selected "
@@ -265,3 +269,6 @@ def test_gsm_update_input_switches_the_home_to_those_files(home, tmp_path, capsy
     assert "[1/3] landing (files)" in out and "[2/3] nothing new to clean" in out and "\nrebuilt: " in out
     inputs = saved_inputs()
     assert inputs.source == "files" and inputs.input_dir == str((tmp_path / "new").resolve())
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        (ingest, *_) = instance.get_runs(filters=dg.RunsFilter(job_name="ingest"), limit=1)
+    assert ingest.run_config == inputs.run_config()  # the run was given the switched inputs, shown in its config

@@ -231,6 +231,7 @@ def _rebuild(edition: str, run_home: Path) -> float:
     import dagster as dg
 
     from assets.jobs import AWARD_JOB
+    from gsm_platform.resources import saved_inputs
     from gsm_platform.runs.launch import execute
 
     started = time.perf_counter()
@@ -239,5 +240,6 @@ def _rebuild(edition: str, run_home: Path) -> float:
         run_home / "logs" / "bench-rebuild.log",
         instance=dg.DagsterInstance.get(),
         partition_key=edition,
+        run_config=saved_inputs().run_config(),  # as every run gsm starts: its inputs shown in its config
     )
     return time.perf_counter() - started
