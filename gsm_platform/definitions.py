@@ -13,6 +13,8 @@ every run they start. A run launched from the UI with no config gets the default
 the definitions load: this GSM_HOME's last `gsm materialize` inputs (GSM_HOME/config.json), else
 the shipped files; the launchpad shows them, and the run's Config tab what the run was given."""
 
+import warnings
+
 import dagster as dg
 
 from assets import accounts, cleaned, jobs, rankings, raw, registry, sensors
@@ -22,7 +24,7 @@ from gsm_platform.resources import ApiSource, GsmInputs, Warehouse, dbt_resource
 
 
 def build_definitions() -> dg.Definitions:
-    return dg.Definitions(
+    definitions = dg.Definitions(
         assets=[
             *accounts.account_specs(),
             registry.registry,
@@ -44,6 +46,14 @@ def build_definitions() -> dg.Definitions:
         },
         executor=dg.in_process_executor,
     )
+    # Built here, once (Dagster caches it): the `edition_backfill` op needs `inputs`, so Dagster binds
+    # the resources to that job and rebuilds the yearly sensor that targets it, through an internal
+    # call that warns "Parameter `owners` ... is currently in beta" (dagster 1.13.27), a warning about
+    # Dagster's own code that `gsm` printed on the terminal at each run; we pass no owners.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Parameter `owners`", category=dg.BetaWarning)
+        definitions.get_repository_def()
+    return definitions
 
 
 @dg.definitions
