@@ -26,7 +26,7 @@ JOB_RUNS_QUERY = """
 query JobRuns($filter: RunsFilter!) {
   runsOrError(filter: $filter) {
     __typename
-    ... on Runs { results { runId status tags { key value } } }
+    ... on Runs { results { runId status runConfigYaml tags { key value } } }
   }
 }
 """
@@ -59,14 +59,17 @@ def _wait(instance, run_id: str, seconds: float = 240) -> dg.DagsterRun:
 
 
 def test_a_gsm_run_is_on_its_job_page_and_reexecutes_from_the_ui(home_copy, monkeypatch):
+    import yaml
     from dagster_graphql.client.query import LAUNCH_PIPELINE_REEXECUTION_MUTATION
     from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
+    from gsm_platform.resources import saved_inputs
     from gsm_platform.runs.launch import execute
 
     monkeypatch.chdir(CHECKOUT)  # workspace.yaml's working directory is the checkout, as under `make ui`
     instance = dg.DagsterInstance.get()
-    result = execute(INGEST_JOB, home_copy / "logs" / "test.log", instance=instance)
+    inputs = saved_inputs().run_config()  # as gsm passes them to every run
+    result = execute(INGEST_JOB, home_copy / "logs" / "test.log", instance=instance, run_config=inputs)
     run = instance.get_run_by_id(result.run_id)
     assert run.remote_job_origin == origin.remote_job_origin(INGEST_JOB)
     # every ingest run of the home (the fixture's `gsm materialize` included) is on the job's page
@@ -93,6 +96,12 @@ def test_a_gsm_run_is_on_its_job_page_and_reexecutes_from_the_ui(home_copy, monk
             },
         )
         assert sorted(r["runId"] for r in page.data["runsOrError"]["results"]) == sorted(everyone)
+        # the run page's Config tab: what each gsm run read (the fixture's `gsm materialize` included)
+        shown = [
+            yaml.safe_load(r["runConfigYaml"])["resources"]["inputs"]["config"]
+            for r in page.data["runsOrError"]["results"]
+        ]
+        assert all(c["source"] == "files" and c["registry_path"].endswith("registry.yaml") for c in shown), shown
 
         again = execute_dagster_graphql(
             context,
@@ -104,6 +113,7 @@ def test_a_gsm_run_is_on_its_job_page_and_reexecutes_from_the_ui(home_copy, monk
         child = _wait(instance, launched["run"]["runId"])
     assert child.status == dg.DagsterRunStatus.SUCCESS
     assert child.parent_run_id == result.run_id
+    assert child.run_config == inputs  # re-executed from the UI with the same inputs
     assert child.remote_job_origin.repository_origin == run.remote_job_origin.repository_origin
 
 
