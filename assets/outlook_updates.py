@@ -18,24 +18,34 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.jobs import award_job, outlook_job
+from assets.jobs import OUTLOOK_JOB, award_job, outlook_job
 
 OUTLOOK_AFTER_UPDATE_SENSOR = "outlook_after_update"
 UPDATE_TAG = "gsm/update"  # the tag built_edition_updates puts on the award runs it requests
 PARTITION_TAG = "dagster/partition"
 
 
-def outlook_request(run: dg.DagsterRun) -> dg.RunRequest | dg.SkipReason:
-    """The outlook run that follows a successful award run, or why there is none."""
+AFTER_AWARD_TAG = "gsm/after_award_run"
+
+
+def outlook_request(run: dg.DagsterRun, instance: dg.DagsterInstance | None = None) -> dg.RunRequest | dg.SkipReason:
+    """The outlook run that follows a successful award run, or why there is none; `gsm update`
+    executes the same request after the award run it executed (gsm_platform/runs/pipeline.py).
+    With the instance: none when an outlook run already followed that award run (`gsm update`'s,
+    when the daemon runs too). The award run's run config (its inputs) rides on."""
     if UPDATE_TAG not in run.tags:
         return dg.SkipReason(f"award run {run.run_id[:8]} was not an update's (gsm materialize runs its outlook)")
     edition = run.tags.get(PARTITION_TAG)
     if not edition:
         return dg.SkipReason(f"award run {run.run_id[:8]} has no edition partition")
+    if instance is not None and instance.get_run_ids(dg.RunsFilter(tags={AFTER_AWARD_TAG: run.run_id}), limit=1):
+        return dg.SkipReason(f"award run {run.run_id[:8]}: its outlook already ran (gsm update)")
     return dg.RunRequest(
+        job_name=OUTLOOK_JOB,
         partition_key=edition,
         run_key=f"outlook-after-{run.run_id}",  # once per award run, whatever the ticks
-        tags={UPDATE_TAG: run.tags[UPDATE_TAG], "gsm/after_award_run": run.run_id},
+        run_config=dict(run.run_config),
+        tags={UPDATE_TAG: run.tags[UPDATE_TAG], AFTER_AWARD_TAG: run.run_id},
     )
 
 
@@ -49,4 +59,4 @@ def outlook_request(run: dg.DagsterRun) -> dg.RunRequest | dg.SkipReason:
     "edition, in a run of its own (an outlook that fails never holds back the rankings).",
 )
 def outlook_after_update(context: dg.RunStatusSensorContext):
-    return outlook_request(context.dagster_run)
+    return outlook_request(context.dagster_run, context.instance)

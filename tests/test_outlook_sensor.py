@@ -8,7 +8,13 @@ import dagster as dg
 import pytest
 
 from assets.jobs import AWARD_JOB, OUTLOOK_JOB
-from assets.outlook_updates import OUTLOOK_AFTER_UPDATE_SENSOR, UPDATE_TAG, outlook_after_update
+from assets.outlook_updates import (
+    AFTER_AWARD_TAG,
+    OUTLOOK_AFTER_UPDATE_SENSOR,
+    UPDATE_TAG,
+    outlook_after_update,
+    outlook_request,
+)
 
 
 def _award_run(instance: dg.DagsterInstance, tags: dict[str, str], fail: bool = False):
@@ -76,10 +82,29 @@ def test_the_sensor_watches_successful_award_runs_and_targets_the_outlook_job():
 
 @pytest.mark.e2e
 def test_the_definitions_hold_the_sensor_and_the_update_tag_it_reads():
-    from assets import sensors
+    from assets import edition_impact
     from gsm_platform.definitions import build_definitions
 
     defs = build_definitions()
     sensor = defs.resolve_sensor_def(OUTLOOK_AFTER_UPDATE_SENSOR)
     assert sensor.job_name == OUTLOOK_JOB
-    assert sensors.UPDATE_TAG is UPDATE_TAG  # the updates sensor tags its award runs with the tag read here
+    # the updates sensor's requests (edition_update_requests) tag their award runs with the tag read here
+    assert edition_impact.UPDATE_TAG is UPDATE_TAG
+
+
+def test_the_outlook_carries_the_award_runs_inputs_and_follows_once():
+    """The award run's run config (its inputs) rides on to the outlook run; once an outlook run
+    followed that award run (`gsm update` executes the same request), the sensor asks for none."""
+    from gsm_platform.resources import RunInputs
+
+    inputs = RunInputs("/r.yaml", "/e.yaml", "files", "/in", "2025").run_config()
+    with dg.instance_for_test() as instance:
+        result = _award_run(instance, {UPDATE_TAG: "changed", "dagster/partition": "2025"})
+        run = instance.get_run_by_id(result.run_id)
+        run = run.with_run_config(inputs) if hasattr(run, "with_run_config") else run._replace(run_config=inputs)
+        request = outlook_request(run, instance)
+        assert isinstance(request, dg.RunRequest) and request.run_config == inputs
+        assert request.job_name == OUTLOOK_JOB
+        _award_run(instance, {AFTER_AWARD_TAG: result.run_id})  # an outlook run that followed it
+        skip = outlook_request(run, instance)
+        assert isinstance(skip, dg.SkipReason) and "already ran" in (skip.skip_message or "")

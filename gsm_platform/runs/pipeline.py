@@ -148,7 +148,7 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
     import dagster as dg
 
     from assets.edition_impact import edition_update_requests, latest_clean
-    from assets.jobs import AWARD_SELECTION, INGEST_JOB, OUTLOOK_JOB
+    from assets.jobs import AWARD_SELECTION, INGEST_JOB
     from gsm_platform.resources import save_inputs, saved_inputs
     from gsm_platform.runs import origin
     from gsm_platform.warehouse import session
@@ -197,7 +197,7 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
         if impact.edition_id in by_edition:
             timed(
                 f"award_{impact.edition_id}_s",
-                lambda r=by_edition[impact.edition_id]: execute_request(r, log_file, instance, (OUTLOOK_JOB,)),
+                lambda r=by_edition[impact.edition_id]: award_then_outlook(r, log_file, instance),
             )
             rebuilt.append(impact.edition_id)
     if not decided:
@@ -212,21 +212,31 @@ def run_update(quiet: bool = False, input_dir: str | None = None) -> dict:
     }
 
 
-def execute_request(request, log_file: Path, instance, then: tuple[str, ...] = ()) -> list:
+def execute_request(request, log_file: Path, instance):
     """Executes a sensor's run request in this process (launch.py) as the daemon would launch it:
-    its job, partition, run config and tags; then the jobs `then` over the same partition, config
-    and tags (`gsm update` runs an edition's GSM Outlook after the award the sensor requests)."""
-    return [
-        execute(
-            job,
-            log_file,
-            instance=instance,
-            tags=dict(request.tags),
-            partition_key=request.partition_key,
-            run_config=dict(request.run_config),
-        )
-        for job in (request.job_name, *then)
-    ]
+    its job, partition, run config and tags."""
+    return execute(
+        request.job_name,
+        log_file,
+        instance=instance,
+        tags=dict(request.tags),
+        partition_key=request.partition_key,
+        run_config=dict(request.run_config),
+    )
+
+
+def award_then_outlook(request, log_file: Path, instance) -> None:
+    """The award run `built_edition_updates` requests, then the outlook run `outlook_after_update`
+    requests after it (assets/outlook_updates.py outlook_request), both executed here."""
+    import dagster as dg
+
+    from assets.outlook_updates import outlook_request
+
+    award = execute_request(request, log_file, instance)
+    outlook = outlook_request(instance.get_run_by_id(award.run_id), instance)
+    if isinstance(outlook, dg.SkipReason):  # not expected: the award run is tagged as an update's
+        raise RegistryError(f"no outlook after award run {award.run_id}: {outlook.skip_message}")
+    execute_request(outlook, log_file, instance)
 
 
 def run_backfill(
