@@ -298,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops gsm as Ctrl-C does
+        # and Ctrl-C stops it whatever it inherited: Python leaves SIGINT ignored when the parent
+        # ignored it (a background job of a script, nohup, a pytest-xdist worker), and `gsm` then
+        # waited out its whole bound (600 s) deaf to Ctrl-C (py-spy: asleep in wait_for_pool)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if getattr(args, "edition", None) is not None:
             try:

@@ -98,7 +98,13 @@ class Running:
     def stop_within(self, signum: int, seconds: float) -> tuple[int, float]:
         started = time.monotonic()
         self.proc.send_signal(signum)
-        code = self.proc.wait(timeout=60)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # say what the command said, not only that it hung
+            self.proc.kill()
+            self.proc.wait()
+            self._reader.join(timeout=10)
+            raise AssertionError(f"still running 60 s after signal {signum}:\n{self.output[-5000:]}") from None
         self._reader.join(timeout=10)
         return code, time.monotonic() - started
 
